@@ -1,0 +1,23 @@
+"""Turning sources into a searchable archive: load, chunk, embed, store."""
+
+from .chunk import Chunker
+from .embed import E5Embedder, Embedder, SentenceTransformerEmbedder, load_embedder
+from .ingest import IngestReport, ingest
+from .load import load
+from .store import Store
+from .types import Article, Chunk, Problem
+
+__all__ = [
+    "Article",
+    "Chunk",
+    "Chunker",
+    "E5Embedder",
+    "Embedder",
+    "IngestReport",
+    "Problem",
+    "SentenceTransformerEmbedder",
+    "Store",
+    "ingest",
+    "load",
+    "load_embedder",
+]

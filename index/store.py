@@ -1,0 +1,127 @@
+"""The archive's vector store: one Chroma collection of chunks with citation metadata.
+
+Embeddings are computed by our `Embedder` and handed to Chroma; the collection also gets
+an explicit embedding function so Chroma never falls back to its downloading default.
+Telemetry is off. Ingest bookkeeping beyond per-article content hashes is not kept here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Sequence
+
+import chromadb
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
+from chromadb.config import Settings
+
+from .embed import Embedder, load_embedder
+from .errors import ArchiveError
+from .types import Chunk
+
+COLLECTION = "chunks"
+
+
+class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Lets Chroma embed with our `Embedder`, so it never falls back to its downloading default."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+
+    def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 (Chroma's name)
+        return list(self.embedder.embed_documents(list(input)))
+
+    def embed_query(self, input: Documents) -> Embeddings:  # noqa: A002
+        return [self.embedder.embed_query(text) for text in input]
+
+    @staticmethod
+    def name() -> str:
+        return "newsrag"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"embedder": self.embedder.name}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "ChromaEmbeddingFunction":
+        return ChromaEmbeddingFunction(load_embedder(config["embedder"]))
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def default_space(self) -> Space:
+        return "cosine"
+
+    def supported_spaces(self) -> list[Space]:
+        return ["cosine"]
+
+
+def persistent_client(path: Path):
+
+    return chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+
+
+class Store:
+    """Chunks in a Chroma collection, tagged with the embedder that made their vectors."""
+
+    def __init__(self, client, embedder: Embedder, collection: str = COLLECTION):
+        self.embedder = embedder
+        self.collection = client.get_or_create_collection(
+            collection,
+            embedding_function=ChromaEmbeddingFunction(embedder),
+            metadata={"hnsw:space": "cosine", "embedder": embedder.name},
+        )
+        built_with = (self.collection.metadata or {}).get("embedder")
+        if built_with and built_with != embedder.name:
+            raise ArchiveError(
+                f"this archive was built with embedder {built_with!r}, not {embedder.name!r}; "
+                f"pass --embedder {built_with} or ingest into a new --archive folder"
+            )
+
+    def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        if not chunks:
+            return
+        self.collection.upsert(
+            ids=[c.id for c in chunks],
+            documents=[c.text for c in chunks],
+            embeddings=np.asarray(embeddings, dtype=np.float32),
+            metadatas=[c.meta for c in chunks],
+        )
+
+    def content_hashes(self) -> dict[str, str]:
+        """article id -> content hash, for every article in the store."""
+        got = self.collection.get(include=["metadatas"])
+        return {m["article_id"]: m.get("content_hash", "") for m in got["metadatas"] or []}
+
+    def delete_article(self, article_id: str) -> None:
+        self.collection.delete(where={"article_id": article_id})
+
+    def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[Chunk, float]]:
+        """The ``k`` nearest chunks with their cosine similarity, best first."""
+        if self.count() == 0:
+            return []
+        got = self.collection.query(
+            query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
+            chunk = Chunk(id=cid, article_id=meta["article_id"], text=text, position=int(meta.get("position", 0)), meta=dict(meta))
+            out.append((chunk, 1.0 - float(dist)))
+        return out
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def stats(self) -> dict[str, Any]:
+        """Chunk and article counts, and articles per outlet and language."""
+        metas = self.collection.get(include=["metadatas"])["metadatas"] or []
+        articles = {m["article_id"]: m for m in metas}
+        return {
+            "chunks": len(metas),
+            "articles": len(articles),
+            "sources": dict(Counter(m.get("source") or "?" for m in articles.values()).most_common()),
+            "languages": dict(Counter(m.get("language") or "?" for m in articles.values()).most_common()),
+        }

@@ -1,0 +1,165 @@
+"""The public API: an `Archive` is a folder you ingest news into and ask questions of.
+
+    archive = Archive.open("my-archive")
+    archive.ingest(["news.jsonl"])
+    answer = archive.ask("What treaties does the new pact replace?")
+
+The LLM is loaded on the first question, so ingesting never pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from index.chunk import Chunker
+from index.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
+from index.errors import ArchiveError
+from index.ingest import IngestReport, ingest
+from index.store import Store, persistent_client
+from index.types import Article
+
+from . import models
+from .cite import citations, clean_markers
+from .llm import LLM, LlamaCppLLM, Message
+from .prompt import NO_ANSWER, build_messages
+from .query import detect_language
+from .retrieve import Retriever
+from .types import Answer, Hit
+
+MARKER_FILE = "newsrag.json"
+ABSTAIN = {
+    "en": "The archive does not answer this question.",
+    "es": "El archivo no responde a esta pregunta.",
+    "fr": "Les archives ne répondent pas à cette question.",
+    "de": "Das Archiv beantwortet diese Frage nicht.",
+    "pt": "O arquivo não responde a esta pergunta.",
+    "it": "L'archivio non risponde a questa domanda.",
+}
+
+
+class Archive:
+    """A news archive: a Chroma store in a folder, an embedder, and an LLM to answer with."""
+
+    def __init__(
+        self,
+        path: Path,
+        store: Store,
+        embedder: Embedder,
+        llm: LLM | Callable[[], LLM],
+        top_k: int = 4,
+        chunker: Chunker | None = None,
+    ):
+        self.path = path
+        self.store = store
+        self.embedder = embedder
+        self._llm = llm
+        self.retriever = Retriever(store, embedder, top_k=top_k)
+        self._chunker = chunker
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        embedder: Embedder | str | None = None,
+        llm: LLM | None = None,
+        model: str = "default",
+        models_dir: Path | None = None,
+        top_k: int = 4,
+        create: bool = True,
+    ) -> "Archive":
+        """Open the archive in ``path`` (created when missing unless ``create=False``).
+
+        ``embedder`` defaults to the one the archive was built with; ``llm`` defaults to
+        the local ``model`` (``default``, ``small`` or a .gguf path), loaded when first needed.
+        """
+        path = Path(path).expanduser()
+        marker = path / MARKER_FILE
+        settings = json.loads(marker.read_text()) if marker.is_file() else None
+        if settings is None and not create:
+            raise ArchiveError(f"no archive at {path}; build one with: newsrag ingest FILES --archive {path}")
+        if not isinstance(embedder, Embedder):
+            embedder = load_embedder(embedder or (settings or {}).get("embedder") or DEFAULT_EMBEDDER)
+        path.mkdir(parents=True, exist_ok=True)
+        store = Store(persistent_client(path / "chroma"), embedder)
+        if settings is None:
+            marker.write_text(json.dumps({"format": 1, "embedder": embedder.name}, indent=2) + "\n")
+        models_dir = models_dir or models.default_models_dir()
+        return cls(path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir))), top_k=top_k)
+
+    @property
+    def llm(self) -> LLM:
+        if not isinstance(self._llm, LLM):
+            self._llm = self._llm()
+        return self._llm
+
+    def ingest(self, paths: Iterable[str | Path], on_article: Callable[[Article], None] | None = None) -> IngestReport:
+        """Add new and changed articles from files, folders or globs; see `IngestReport`."""
+        self._chunker = self._chunker or Chunker()
+        return ingest(paths, self.store, self.embedder, self._chunker, on_article=on_article)
+
+    def retrieve(self, question: str, top_k: int | None = None) -> list[Hit]:
+        return self.retriever.retrieve(question, top_k)
+
+    def stream(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Iterator[str | Answer]:
+        """Yield the answer's text as it is generated, then the final `Answer`.
+
+        The streamed text is the model's raw output; the `Answer` carries the cleaned text
+        (invalid citation markers removed) and the citations.
+        """
+        start = time.perf_counter()
+        language = detect_language(question)
+        hits = self.retrieve(question, top_k)
+        timings = {"retrieval_s": time.perf_counter() - start}
+        if not hits:
+            text = ABSTAIN.get(language, ABSTAIN["en"])
+            yield text
+            timings["total_s"] = time.perf_counter() - start
+            yield Answer(question, text, abstained=True, hits=hits, timings=timings)
+            return
+        messages = build_messages(question, hits, language, history)
+        raw, held = "", True
+        for piece in self.llm.stream(messages):
+            timings.setdefault("ttft_s", time.perf_counter() - start)
+            raw += piece
+            if held:  # hold back output that could still become the NO_ANSWER reply
+                head = raw.strip()
+                if NO_ANSWER.startswith(head):
+                    continue
+                if head.startswith(NO_ANSWER):
+                    break
+                held = False
+                yield raw
+            else:
+                yield piece
+        timings.setdefault("ttft_s", time.perf_counter() - start)
+        if raw.strip().startswith(NO_ANSWER) or not raw.strip():
+            text = ABSTAIN.get(language, ABSTAIN["en"])
+            yield text
+            timings["total_s"] = time.perf_counter() - start
+            yield Answer(question, text, abstained=True, hits=hits, timings=timings)
+            return
+        text, cited = clean_markers(raw, len(hits))
+        timings["total_s"] = time.perf_counter() - start
+        yield Answer(question, text, citations(cited, hits), abstained=False, hits=hits, timings=timings)
+
+    def ask(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Answer:
+        """Answer a question (see `stream`)."""
+        for item in self.stream(question, history, top_k):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("stream ended without an Answer")
+
+    def stats(self) -> dict:
+        return {"path": str(self.path), "embedder": self.embedder.name, **self.store.stats()}
+
+
+def sample_files() -> list[Path]:
+    """The bundled sample archive's files."""
+    from importlib import resources
+
+    folder = resources.files("rag").joinpath("data")
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".jsonl"))

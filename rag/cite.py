@@ -1,0 +1,65 @@
+"""Citation markers: keep every ``[n]`` that names a given passage, drop the rest.
+
+``[1, 2]`` and ``[1-2]`` become ``[1][2]``. Checking that a cited passage supports its
+sentence is not handled yet: the quote is the whole cited passage.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .types import Citation, Hit
+
+_MARKER = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*(?:,|-|–|and|y)\s*\d+)*)\s*\]", re.I)
+_SPACES = re.compile(r"[ \t]+([.,;:!?])")
+
+
+def clean_markers(text: str, n_passages: int) -> tuple[str, list[int]]:
+    """Normalise markers and remove those out of range; returns the text and the cited numbers in order."""
+    cited: list[int] = []
+
+    def replace(match: re.Match) -> str:
+        numbers = _numbers(match.group(1))
+        kept = [n for n in numbers if 1 <= n <= n_passages]
+        for n in kept:
+            if n not in cited:
+                cited.append(n)
+        return "".join(f"[{n}]" for n in dict.fromkeys(kept))
+
+    cleaned = _MARKER.sub(replace, text)
+    cleaned = re.sub(r"\[\s*\]", "", cleaned)
+    cleaned = _SPACES.sub(r"\1", re.sub(r"[ \t]{2,}", " ", cleaned))
+    return cleaned.strip(), cited
+
+
+def citations(cited: Sequence[int], hits: Sequence[Hit]) -> list[Citation]:
+    """One `Citation` per cited passage number, in order of first mention."""
+    out = []
+    for n in cited:
+        chunk = hits[n - 1].chunk
+        meta = chunk.meta
+        out.append(
+            Citation(
+                n=n,
+                article_id=chunk.article_id,
+                title=meta.get("title", ""),
+                source=meta.get("source", ""),
+                published_at=(meta.get("published_at") or "")[:10],
+                url=meta.get("url", ""),
+                quote=chunk.text,
+            )
+        )
+    return out
+
+
+def _numbers(group: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"\s*(?:,|and|y)\s*", group):
+        bounds = re.split(r"\s*[-–]\s*", part.strip())
+        if len(bounds) == 2 and all(b.isdigit() for b in bounds):
+            lo, hi = int(bounds[0]), int(bounds[1])
+            out.extend(range(lo, hi + 1) if 0 < hi - lo < 10 else [lo, hi])
+        elif part.strip().isdigit():
+            out.append(int(part))
+    return out

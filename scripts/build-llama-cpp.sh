@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Build llama-cpp-python from source once per machine and keep the wheel in a cache.
+#
+# The default source build uses -march=native, which on CPUs with AMX crashes at the
+# first decode (ggml_backend_amx_mul_mat). We build with GGML_NATIVE=OFF and name the
+# instruction sets ourselves: AVX2/FMA/F16C when the CPU has them, plain SSE otherwise,
+# never AVX-512 or AMX. NEWSRAG_CUDA=1 builds the CUDA backend instead.
+#
+# Usage: scripts/build-llama-cpp.sh PYTHON   (prints the path of the cached wheel)
+set -euo pipefail
+
+PY=${1:-python3}
+VERSION=${LLAMA_CPP_VERSION:-0.3.36}
+CACHE=${NEWSRAG_CACHE:-$HOME/.cache/newsrag}/wheels
+
+common="-DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"
+arch=$(uname -m)
+if [ "${NEWSRAG_CUDA:-0}" = 1 ]; then
+    tag=cuda
+    flags="$common -DGGML_CUDA=on"
+elif [ "$arch" = x86_64 ] && grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo; then
+    tag=x86-avx2
+    flags="$common -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+elif [ "$arch" = x86_64 ]; then
+    tag=x86-sse
+    flags="$common -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF"
+else
+    tag=$arch
+    flags="$common"
+fi
+
+pyver=$("$PY" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')
+dir="$CACHE/llama-cpp-python-$VERSION-$pyver-$tag"
+wheel=$(ls "$dir"/llama_cpp_python-*.whl 2>/dev/null | head -n 1 || true)
+if [ -z "$wheel" ]; then
+    echo "building llama-cpp-python $VERSION ($tag); this takes about 5 minutes, once" >&2
+    tmp="$dir.tmp.$$"
+    rm -rf "$tmp" && mkdir -p "$tmp"
+    CMAKE_ARGS="$flags" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} FORCE_CMAKE=1 \
+        "$PY" -m pip wheel --no-deps --no-cache-dir --no-binary llama-cpp-python \
+        "llama-cpp-python==$VERSION" -w "$tmp" >&2
+    rm -rf "$dir" && mv "$tmp" "$dir"
+    wheel=$(ls "$dir"/llama_cpp_python-*.whl | head -n 1)
+fi
+echo "$wheel"
