@@ -16,7 +16,7 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.config import Settings
 
-from .embed import Embedder, load_embedder
+from .embed import Embedder
 from .errors import ArchiveError
 from .types import Chunk
 
@@ -26,25 +26,33 @@ COLLECTION = "chunks"
 class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
     """Lets Chroma embed with our `Embedder`, so it never falls back to its downloading default."""
 
-    def __init__(self, embedder: Embedder):
+    def __init__(self, embedder: Embedder | None, embedder_name: str = ""):
         self.embedder = embedder
+        self.embedder_name = embedder.name if embedder else embedder_name
 
     def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 (Chroma's name)
-        return list(self.embedder.embed_documents(list(input)))
+        return list(self._require().embed_documents(list(input)))
 
     def embed_query(self, input: Documents) -> Embeddings:  # noqa: A002
-        return [self.embedder.embed_query(text) for text in input]
+        return [self._require().embed_query(text) for text in input]
+
+    def _require(self) -> Embedder:
+        if self.embedder is None:
+            raise ArchiveError(f"this collection embeds with {self.embedder_name!r}; open it with newsrag's Archive.open")
+        return self.embedder
 
     @staticmethod
     def name() -> str:
         return "newsrag"
 
     def get_config(self) -> dict[str, Any]:
-        return {"embedder": self.embedder.name}
+        return {"embedder": self.embedder_name}
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> "ChromaEmbeddingFunction":
-        return ChromaEmbeddingFunction(load_embedder(config["embedder"]))
+        # Chroma rebuilds the function whenever it reads the collection's settings: loading a
+        # model here would cost seconds (or a network lookup), so it stays a named placeholder.
+        return ChromaEmbeddingFunction(None, config.get("embedder", ""))
 
     def is_legacy(self) -> bool:
         return False

@@ -22,7 +22,7 @@ from index.store import Store, persistent_client
 from index.types import Article
 
 from . import models
-from .cite import citations, clean_markers
+from .cite import attribute, citations, clean_markers
 from .llm import LLM, LlamaCppLLM, Message
 from .prompt import NO_ANSWER, build_messages
 from .query import detect_language
@@ -143,6 +143,8 @@ class Archive:
             yield Answer(question, text, abstained=True, hits=hits, timings=timings)
             return
         text, cited = clean_markers(raw, len(hits))
+        if not cited:
+            text, cited = clean_markers(attribute(text, hits), len(hits))
         timings["total_s"] = time.perf_counter() - start
         yield Answer(question, text, citations(cited, hits), abstained=False, hits=hits, timings=timings)
 

@@ -1,7 +1,9 @@
 """Citation markers: keep every ``[n]`` that names a given passage, drop the rest.
 
-``[1, 2]`` and ``[1-2]`` become ``[1][2]``. Checking that a cited passage supports its
-sentence is not handled yet: the quote is the whole cited passage.
+``[1, 2]`` and ``[1-2]`` become ``[1][2]``. Small models often answer correctly without
+any marker: `attribute` then cites, for each sentence, the passage that shares most of its
+numbers and names (these survive translation, so it works across languages). Checking that a
+cited passage supports its sentence is not handled yet: the quote is the whole passage.
 """
 
 from __future__ import annotations
@@ -63,3 +65,34 @@ def _numbers(group: str) -> list[int]:
         elif part.strip().isdigit():
             out.append(int(part))
     return out
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])(\s+)|(\n+)")
+_ANCHOR = re.compile(r"\d[\d.,]*\d|\d|\b[A-ZÁÉÍÓÚÑ][\wáéíóúñü]{2,}")
+
+
+def attribute(text: str, hits: Sequence[Hit], min_share: float = 0.5) -> str:
+    """Add a ``[n]`` to each sentence whose numbers and names mostly occur in passage ``n``."""
+    passages = [_anchors(hit.chunk.text) for hit in hits]
+    out = []
+    for sentence in _SENTENCE_END.split(text):
+        if not sentence or sentence.isspace():
+            out.append(sentence or "")
+            continue
+        anchors = _anchors(sentence)
+        best, share = 0, 0.0
+        for n, found in enumerate(passages, start=1):
+            overlap = len(anchors & found) / len(anchors) if anchors else 0.0
+            if overlap > share:
+                best, share = n, overlap
+        if best and share >= min_share:
+            body = sentence.rstrip()
+            end = len(body.rstrip(".!?"))
+            sentence = f"{body[:end]} [{best}]{body[end:]}" + sentence[len(body):]
+        out.append(sentence)
+    return "".join(out)
+
+
+def _anchors(text: str) -> set[str]:
+    """Numbers (separators removed) and capitalised words: what a translation keeps."""
+    return {re.sub(r"[.,]", "", a) if a[0].isdigit() else a.lower() for a in _ANCHOR.findall(text)}

@@ -1,0 +1,46 @@
+"""Deterministic stand-ins that implement the real `Embedder` and `LLM` interfaces."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from index.embed import Embedder
+from rag.llm import LLM, Message
+
+
+class FakeEmbedder(Embedder):
+    """Hashed bag of lowercase words: texts sharing words get similar unit vectors."""
+
+    name = "fake-bow"
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+        self.calls = 0
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+            out[row] /= np.linalg.norm(out[row]) or 1.0
+        return out
+
+
+class FakeLLM(LLM):
+    """Replies with a scripted text, streamed in small pieces; records the messages it got."""
+
+    name = "fake-llm"
+
+    def __init__(self, reply: str = "Answer [1]."):
+        self.reply = reply
+        self.calls: list[list[Message]] = []
+
+    def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
+        self.calls.append(list(messages))
+        for i in range(0, len(self.reply), 4):
+            yield self.reply[i : i + 4]

@@ -1,0 +1,74 @@
+import json
+
+import pytest
+
+from rag import Answer, Archive
+from rag.prompt import build_messages, load_prompt
+from rag.query import detect_language
+
+from .fakes import FakeEmbedder, FakeLLM
+
+
+def run(archive, question):
+    items = list(archive.stream(question))
+    assert isinstance(items[-1], Answer) and all(isinstance(i, str) for i in items[:-1])
+    return "".join(items[:-1]), items[-1]
+
+
+def test_answer_cites_retrieved_passages_and_matches_the_json_contract(fake_archive):
+    fake_archive.llm.reply = "The harbour reopened on Friday [1]. Repairs cost 2 million euros [1][9]."
+    streamed, answer = run(fake_archive, "When did the harbour of Velport reopen?")
+    assert "[9]" in streamed and "[9]" not in answer.text  # raw stream, cleaned answer
+    assert [c.n for c in answer.citations] == [1]
+    top = answer.hits[0].chunk
+    assert answer.citations[0].article_id == top.article_id == "a1"
+    assert answer.citations[0].quote == top.text and answer.citations[0].source == "Coast Times"
+    data = json.loads(json.dumps(answer.to_dict()))
+    assert set(data) == {"question", "answer", "abstained", "citations", "timings"}
+    assert set(data["citations"][0]) == {"n", "article_id", "title", "source", "published_at", "url", "quote"}
+    assert set(data["timings"]) == {"retrieval_s", "ttft_s", "total_s"}
+    assert data["citations"][0]["published_at"] == "2024-03-01"
+
+
+def test_prompt_holds_numbered_passages_language_and_question(fake_archive):
+    fake_archive.ask("¿Cuánto costó el puente de Soria?")
+    system, user = fake_archive.llm.calls[-1]
+    assert "Spanish" in system["content"] and "NO_ANSWER" in system["content"]
+    assert user["content"].startswith("Passages:\n\n[1] ")
+    assert "(Diario Norte, 2024-03-05)" in user["content"]
+    assert "Question: ¿Cuánto costó el puente de Soria?\nAnswer in Spanish." in user["content"]
+
+
+def test_no_answer_reply_becomes_an_abstention_in_the_question_language(fake_archive):
+    fake_archive.llm.reply = "NO_ANSWER"
+    streamed, answer = run(fake_archive, "¿Quién ganó la liga?")
+    assert answer.abstained and answer.citations == []
+    assert streamed == answer.text == "El archivo no responde a esta pregunta."
+
+
+def test_empty_archive_abstains_without_calling_the_model(tmp_path):
+    llm = FakeLLM()
+    archive = Archive.open(tmp_path / "empty", embedder=FakeEmbedder(), llm=llm)
+    answer = archive.ask("What happened?")
+    assert answer.abstained and llm.calls == []
+
+
+def test_history_is_passed_between_system_and_question():
+    history = [{"role": "user", "content": "earlier"}, {"role": "assistant", "content": "reply"}]
+    messages = build_messages("Q?", [], "en", history)
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+
+
+def test_prompt_file_is_package_data():
+    sections = load_prompt("answer")
+    assert set(sections) == {"system", "user"}
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("What treaties does the new pact replace?", "en"),
+    ("¿Adónde viajará Putin después de Corea del Norte?", "es"),
+    ("Quién firmó el acuerdo con el sindicato", "es"),
+    ("Wer hat den Vertrag unterschrieben und wann", "de"),
+])
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang

@@ -1,0 +1,44 @@
+from index.types import Chunk
+from rag.cite import citations, clean_markers
+from rag.types import Hit
+
+
+def test_markers_are_normalised_and_out_of_range_ones_dropped():
+    text, cited = clean_markers("A [1]. B [2, 3]. C [7]. D [1-3]. E [Passage 2]. F [0] [].", 3)
+    assert text == "A [1]. B [2][3]. C. D [1][2][3]. E [2]. F."
+    assert cited == [1, 2, 3]
+
+
+def test_no_markers():
+    assert clean_markers("Plain answer.", 4) == ("Plain answer.", [])
+
+
+def test_citations_follow_first_mention_and_carry_the_passage():
+    hits = [
+        Hit(Chunk(f"c{i}", f"a{i}", f"passage {i}", 0, {"title": f"T{i}", "source": "S", "published_at": "2024-06-17T10:00:00+00:00", "url": "u"}), 1.0, i)
+        for i in (1, 2)
+    ]
+    [second, first] = citations([2, 1], hits)
+    assert (second.n, second.article_id, second.quote, second.published_at) == (2, "a2", "passage 2", "2024-06-17")
+    assert first.title == "T1"
+
+
+def test_unmarked_sentences_are_attributed_by_numbers_and_names_across_languages():
+    from rag.cite import attribute
+
+    hits = [
+        Hit(Chunk("c1", "a1", "Rusia y China firmaron un acuerdo comercial.", 0), 1.0, 1),
+        Hit(Chunk("c2", "a2", "El nuevo acuerdo reemplazaría los documentos firmados entre Moscú y Pyongyang en 1961, 2000 y 2001.", 0), 1.0, 2),
+    ]
+    text = "The pact replaces documents signed by Moscow and Pyongyang in 1961, 2000 and 2001. Nothing else is known.\n12.400 came"
+    assert attribute(text, hits) == (
+        "The pact replaces documents signed by Moscow and Pyongyang in 1961, 2000 and 2001 [2]. Nothing else is known.\n12.400 came"
+    )
+    assert attribute("Visitors: 12.400 in total.", [Hit(Chunk("m", "m", "drew 12,400 visitors", 0), 1.0, 1)]) == "Visitors: 12.400 in total [1]."
+
+
+def test_model_answer_without_markers_gets_citations(fake_archive):
+    fake_archive.llm.reply = "Repairs at Velport cost 2 million euros."
+    answer = fake_archive.ask("How much did the Velport repairs cost?")
+    assert answer.text == "Repairs at Velport cost 2 million euros [1]."
+    assert answer.citations[0].article_id == "a1"

@@ -1,0 +1,63 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rag.cli import main
+from rag.config import Config
+
+
+def newsrag(*args, env=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "rag.cli", *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=300)
+
+
+def test_config_flags_over_environment_over_defaults(tmp_path):
+    env = {"NEWSRAG_ARCHIVE": str(tmp_path / "env"), "NEWSRAG_TOP_K": "7", "NEWSRAG_MODEL": "small", "NEWSRAG_DEBUG": "1"}
+    config = Config.load(env, archive=tmp_path / "flag", model=None)
+    assert (config.archive, config.top_k, config.model, config.debug) == (tmp_path / "flag", 7, "small", True)
+    assert Config.load({}).archive.name == "archive" and Config.load({}).port == 7860
+
+
+def test_errors_are_one_line_with_exit_1(tmp_path):
+    result = newsrag("ask", "Anything?", "--archive", tmp_path / "none")
+    assert result.returncode == 1
+    assert result.stderr == f"newsrag: error: no archive at {tmp_path / 'none'}; build one with: newsrag ingest FILES --archive {tmp_path / 'none'}\n"
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = newsrag("ask", "Anything?", "--archive", tmp_path / "none", env={"NEWSRAG_DEBUG": "1"})
+    assert result.returncode == 1 and "Traceback" in result.stderr and "ArchiveError" in result.stderr
+
+
+def test_missing_model_is_one_line_naming_the_fix(tmp_path, articles_file):
+    assert main(["ingest", str(articles_file), "--archive", str(tmp_path / "a")]) == 0
+    result = newsrag("ask", "When did the port reopen?", "--archive", tmp_path / "a", env={"NEWSRAG_MODELS_DIR": str(tmp_path / "empty")})
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("run: newsrag models install default (make demo does this)")
+    assert result.stderr.count("\n") == 1
+
+
+def test_ingest_reports_problems_and_keeps_good_input(tmp_path, articles_file, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "A good article about the harbour."}\n{broken\n')
+    code = main(["ingest", str(articles_file), str(bad), "--archive", str(tmp_path / "a"), "--json"])
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert code == 3 and report["added"] == 3 and len(report["errors"]) == 1
+    assert f"newsrag: skipped {bad}:2: invalid JSON" in err
+    assert main(["ingest", str(articles_file), "--archive", str(tmp_path / "a")]) == 0
+    assert "added 0, updated 0, unchanged 2" in capsys.readouterr().out
+
+
+def test_public_api_is_listed():
+    import rag
+
+    assert sorted(rag.__all__) == sorted([
+        "Answer", "Archive", "ArchiveError", "Article", "Chunk", "Citation", "Hit", "IngestReport",
+        "InputError", "LLM", "LlamaCppLLM", "ModelError", "NewsragError", "sample_files",
+    ])
+    assert all(hasattr(rag, name) for name in rag.__all__)
+    assert [p.name for p in rag.sample_files()] == ["sample.jsonl"]
+    assert Path(rag.sample_files()[0]).is_file()

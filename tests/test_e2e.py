@@ -1,0 +1,83 @@
+"""End to end on the real models: e5 embeddings, a persistent Chroma archive, llama.cpp."""
+
+import json
+import re
+
+import pytest
+
+from rag import Archive, sample_files
+
+from .conftest import ROOT, SHARED
+from .test_cli import newsrag
+
+pytestmark = pytest.mark.slow
+SEED = SHARED / "data" / "seed" / "000_cadbe2f86f7d8293.txt"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sample") / "archive"
+    archive = Archive.open(path, model="small")
+    return archive, archive.ingest(sample_files())
+
+
+def test_sample_ingests_once(sample):
+    archive, report = sample
+    assert (report.added, report.ok) == (8, True)
+    again = archive.ingest(sample_files())
+    assert (again.added, again.unchanged, again.chunks_added) == (0, 8, 0)
+
+
+def test_english_question_about_spanish_articles(sample):
+    archive = Archive.open(sample[0].path, model="default", create=False)
+    answer = archive.ask("How long did it take Irene Campos to get to work on the first day of the strike?")
+    assert not answer.abstained
+    assert re.search(r"(three|3) hours", answer.text), answer.text
+    assert "es-corredor-viajeros-002" in {c.article_id for c in answer.citations}
+    assert re.search(r"\[\d\]", answer.text)
+
+
+def test_small_model_streams_a_cited_answer(sample):
+    archive, _ = sample
+    items = list(archive.stream("¿Qué empresa construirá la desaladora de Villamar?"))
+    answer = items[-1]
+    assert len(items) > 3  # streamed in pieces
+    assert "Hidrotec Levante" in answer.text and not answer.abstained
+    assert "es-villamar-desaladora-002" in {c.article_id for c in answer.citations}
+    assert answer.timings["retrieval_s"] < answer.timings["ttft_s"] <= answer.timings["total_s"]
+
+
+def test_small_model_abstains_when_the_archive_has_no_answer(sample):
+    archive, _ = sample
+    answer = archive.ask("Who won the 1998 football World Cup?")
+    assert answer.abstained and answer.citations == []
+    assert answer.text == "The archive does not answer this question."
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="../shared/data/seed is not present")
+def test_seed_question_with_the_default_model(tmp_path):
+    archive = tmp_path / "demo-archive"
+    first = newsrag("ingest", SEED, "--archive", archive, cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    again = newsrag("ingest", SEED, "--archive", archive, "--json", cwd=ROOT)
+    assert json.loads(again.stdout)["chunks_added"] == 0
+    result = newsrag("ask", "What treaties does the new pact replace?", "--archive", archive, "--json", cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert all(year in answer["answer"] for year in ("1961", "2000", "2001"))
+    assert answer["citations"] and {c["source"] for c in answer["citations"]} == {"cnn"}
+    assert any("1961, 2000 y 2001" in c["quote"] for c in answer["citations"])
+    for n in re.findall(r"\[(\d+)\]", answer["answer"]):
+        assert int(n) in {c["n"] for c in answer["citations"]}
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert blocks
+    monkeypatch.chdir(tmp_path)
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "added 8, updated 0" in out
+    assert re.search(r"^\d+ The Harwick Courier 2024-06-03 Harwick museum", out, re.M)  # a citation line
+    assert "Hidrotec" in out

@@ -1,0 +1,75 @@
+from datetime import timezone
+
+from index.load import load
+from index.types import Article, Problem
+
+from .conftest import write_jsonl
+
+
+def split(items):
+    items = list(items)
+    return [a for a in items if isinstance(a, Article)], [p for p in items if isinstance(p, Problem)]
+
+
+def test_jsonl_fields_and_extra_metadata(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [
+        {"id": "x", "title": "T", "text": " Body. ", "url": "u", "source": "S", "published_at": "2024-06-17",
+         "language": "ES", "author": "Ana"},
+    ])
+    [article], problems = split(load([path]))
+    assert not problems
+    assert (article.id, article.title, article.text, article.source, article.language) == ("x", "T", "Body.", "S", "es")
+    assert article.published_at.tzinfo == timezone.utc and article.published_at.day == 17
+    assert article.meta == {"author": "Ana"}
+
+
+def test_bad_lines_are_reported_and_good_lines_kept(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"text": "good one"}\n{not json}\n[1, 2]\n{"title": "no text"}\n\n{"text": "good two"}\n')
+    articles, problems = split(load([path]))
+    assert [a.text for a in articles] == ["good one", "good two"]
+    assert [(p.line, p.reason.split(" ")[0]) for p in problems] == [(2, "invalid"), (3, "expected"), (4, "field")]
+    assert str(problems[0]).startswith(f"{path}:2: invalid JSON")
+
+
+def test_ids_are_stable_and_derived_from_url_or_text(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [{"text": "Same  text"}, {"text": "same text"}, {"text": "x", "url": "https://a"}])
+    first, _ = split(load([path]))
+    again, _ = split(load([path]))
+    assert [a.id for a in first] == [a.id for a in again]
+    assert first[0].id == first[1].id  # normalised text
+    assert first[2].id != first[0].id
+
+
+def test_unparseable_date_keeps_article_and_says_why(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [{"text": "t", "published_at": "last Tuesday"}])
+    [article], _ = split(load([path]))
+    assert article.published_at is None
+    assert "published_at" in article.meta["date_problem"]
+
+
+def test_text_file_with_masthead_and_headers(tmp_path):
+    (tmp_path / "scraped.txt").write_text("cnn\n—\nFirst sentence here. Second one.\nMore text.\n")
+    (tmp_path / "note.md").write_text("Source: Daily\nDate: 2024-01-02\n# A headline\nBody text.\n")
+    articles, problems = split(load([tmp_path]))
+    by_source = {a.source: a for a in articles}
+    assert not problems
+    assert by_source["cnn"].text.startswith("First sentence") and by_source["cnn"].title == "First sentence here."
+    assert by_source["Daily"].title == "A headline" and by_source["Daily"].published_at.year == 2024
+
+
+def test_unreadable_inputs_are_problems(tmp_path):
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "latin.txt").write_bytes("año".encode("latin-1"))
+    (tmp_path / "data.csv").write_text("a,b\n")
+    items = list(load([tmp_path / "bin.txt", tmp_path / "latin.txt", tmp_path / "data.csv", tmp_path / "missing"]))
+    reasons = [p.reason for p in items]
+    assert all(isinstance(p, Problem) for p in items)
+    assert ["binary" in reasons[0], "UTF-8" in reasons[1], "unsupported" in reasons[2], "no such file" in reasons[3]] == [True] * 4
+
+
+def test_glob_patterns(tmp_path):
+    write_jsonl(tmp_path / "one.jsonl", [{"text": "a"}])
+    write_jsonl(tmp_path / "two.jsonl", [{"text": "b"}])
+    articles, _ = split(load([str(tmp_path / "*.jsonl")]))
+    assert sorted(a.text for a in articles) == ["a", "b"]

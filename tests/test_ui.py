@@ -1,0 +1,53 @@
+"""The chat app on a real Gradio server, driven through gradio_client."""
+
+import socket
+
+import pytest
+
+from ui.app import build_app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(fake_archive):
+    app = build_app(fake_archive)
+    app.queue(default_concurrency_limit=1)
+    port = free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+def test_chat_streams_an_answer_with_its_sources(server, fake_archive):
+    from gradio_client import Client
+
+    fake_archive.llm.reply = "Ferries resumed at noon [1]."
+    client = Client(server, verbose=False)
+    answer, sources = client.predict("When did the ferries resume?", api_name="/chat")
+    assert answer == "Ferries resumed at noon [1]."
+    assert "**[1]**" in sources and "Coast Times" in sources and "Ferries to the islands resumed at noon" in sources
+
+
+def test_errors_are_readable_and_the_app_keeps_serving(server, fake_archive):
+    from gradio_client import Client
+
+    from rag import ModelError
+
+    class Broken(type(fake_archive.llm)):
+        def stream(self, messages, max_tokens=512):
+            raise ModelError("model 'default' is not installed; run: newsrag models install default")
+            yield  # pragma: no cover
+
+    working = fake_archive.llm
+    fake_archive._llm = Broken()
+    client = Client(server, verbose=False)
+    answer, _ = client.predict("When did the ferries resume?", api_name="/chat")
+    assert answer == "Error: model 'default' is not installed; run: newsrag models install default"
+    fake_archive._llm = working
+    answer, _ = client.predict("When did the ferries resume?", api_name="/chat")
+    assert answer.startswith("Answer")
