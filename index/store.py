@@ -115,7 +115,7 @@ class Store:
             include=["documents", "metadatas", "distances"],
         )
         out = []
-        for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
+        for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True):
             chunk = Chunk(id=cid, article_id=meta["article_id"], text=text, position=int(meta.get("position", 0)), meta=dict(meta))
             out.append((chunk, 1.0 - float(dist)))
         return out

@@ -96,6 +96,10 @@ class Archive:
             self._llm = self._llm()
         return self._llm
 
+    def warm(self) -> None:
+        """Load the LLM now rather than on the first question."""
+        _ = self.llm
+
     def ingest(self, paths: Iterable[str | Path], on_article: Callable[[Article], None] | None = None) -> IngestReport:
         """Add new and changed articles from files, folders or globs; see `IngestReport`."""
         self._chunker = self._chunker or Chunker()
@@ -114,39 +118,37 @@ class Archive:
         language = detect_language(question)
         hits = self.retrieve(question, top_k)
         timings = {"retrieval_s": time.perf_counter() - start}
-        if not hits:
-            text = ABSTAIN.get(language, ABSTAIN["en"])
-            yield text
-            timings["total_s"] = time.perf_counter() - start
-            yield Answer(question, text, abstained=True, hits=hits, timings=timings)
-            return
-        messages = build_messages(question, hits, language, history)
-        raw, held = "", True
-        for piece in self.llm.stream(messages):
+
+        def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
             timings.setdefault("ttft_s", time.perf_counter() - start)
-            raw += piece
-            if held:  # hold back output that could still become the NO_ANSWER reply
-                head = raw.strip()
-                if NO_ANSWER.startswith(head):
-                    continue
-                if head.startswith(NO_ANSWER):
-                    break
-                held = False
-                yield raw
-            else:
-                yield piece
-        timings.setdefault("ttft_s", time.perf_counter() - start)
-        if raw.strip().startswith(NO_ANSWER) or not raw.strip():
+            timings["total_s"] = time.perf_counter() - start
+            return Answer(question, text, citations(cited, hits), abstained=abstained, hits=hits, timings=timings)
+
+        raw = ""
+        if hits:
+            held = True
+            for piece in self.llm.stream(build_messages(question, hits, language, history)):
+                timings.setdefault("ttft_s", time.perf_counter() - start)
+                raw += piece
+                if held:  # hold back output that could still become the NO_ANSWER reply
+                    head = raw.strip()
+                    if NO_ANSWER.startswith(head):
+                        continue
+                    if head.startswith(NO_ANSWER):
+                        break
+                    held = False
+                    yield raw
+                else:
+                    yield piece
+        if not raw.strip() or raw.strip().startswith(NO_ANSWER):
             text = ABSTAIN.get(language, ABSTAIN["en"])
             yield text
-            timings["total_s"] = time.perf_counter() - start
-            yield Answer(question, text, abstained=True, hits=hits, timings=timings)
+            yield finish(text, abstained=True)
             return
         text, cited = clean_markers(raw, len(hits))
         if not cited:
             text, cited = clean_markers(attribute(text, hits), len(hits))
-        timings["total_s"] = time.perf_counter() - start
-        yield Answer(question, text, citations(cited, hits), abstained=False, hits=hits, timings=timings)
+        yield finish(text, abstained=False, cited=cited)
 
     def ask(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Answer:
         """Answer a question (see `stream`)."""

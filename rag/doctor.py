@@ -21,8 +21,9 @@ def report(config: Config) -> str:
             version = metadata.version(name)
         except metadata.PackageNotFoundError:
             version = "not installed"
-        lines.append(f"{name:17} {version}")
+        lines.append(f"{name:17} {version}" if len(name) < 17 else f"{name}\n{'':17} {version}")
     lines.append(f"cpu flags         {' '.join(f for f in CPU_FLAGS if f in _cpu_flags()) or 'unknown'}")
+    lines.append(f"llama.cpp build   {_llama_build()}")
     lines.append(f"llama.cpp gpu     {_llama_gpu()}")
     lines.append(f"nvidia-smi        {'found' if shutil.which('nvidia-smi') else 'not found'}")
     lines.append(f"models dir        {config.models_dir}")
@@ -48,6 +49,16 @@ def _cpu_flags() -> set[str]:
     except OSError:
         pass
     return set()
+
+
+def _llama_build() -> str:
+    """The instruction sets llama.cpp was compiled with (those set to 1)."""
+    try:
+        import llama_cpp
+    except ImportError:
+        return "llama-cpp-python not installed"
+    info = llama_cpp.llama_print_system_info().decode()
+    return " ".join(part.split("=")[0].split(":")[-1].strip() for part in info.split("|") if part.strip().endswith("= 1"))
 
 
 def _llama_gpu() -> str:

@@ -37,7 +37,7 @@ if [ -z "$wheel" ]; then
     tmp="$dir.tmp.$$"
     rm -rf "$tmp" && mkdir -p "$tmp"
     CMAKE_ARGS="$flags" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} FORCE_CMAKE=1 \
-        "$PY" -m pip wheel --no-deps --no-cache-dir --no-binary llama-cpp-python \
+        "$PY" -m pip wheel --quiet --no-deps --no-cache-dir --no-binary llama-cpp-python \
         "llama-cpp-python==$VERSION" -w "$tmp" >&2
     rm -rf "$dir" && mv "$tmp" "$dir"
     wheel=$(ls "$dir"/llama_cpp_python-*.whl | head -n 1)

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,16 @@ def test_public_api_is_listed():
     assert all(hasattr(rag, name) for name in rag.__all__)
     assert [p.name for p in rag.sample_files()] == ["sample.jsonl"]
     assert Path(rag.sample_files()[0]).is_file()
+
+
+def test_doctor_reports_versions_models_and_archive(tmp_path, articles_file, capsys):
+    archive = tmp_path / "a"
+    assert main(["ingest", str(articles_file), "--archive", str(archive)]) == 0
+    capsys.readouterr()
+    env = {"NEWSRAG_MODELS_DIR": str(tmp_path / "no-models")}
+    result = newsrag("doctor", "--archive", archive, env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"^chromadb +1\.", out, re.M) and re.search(r"^llama.cpp build +.*AVX|^llama.cpp build +\w", out, re.M)
+    assert "model default     qwen2.5-coder-1.5b-instruct-q4_k_m.gguf: missing (run: newsrag models install default)" in out
+    assert "2 articles" in out and "embedder multilingual-e5-small" in out

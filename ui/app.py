@@ -65,7 +65,7 @@ def build_app(archive: Archive):
 
 def serve(archive: Archive, host: str = "127.0.0.1", port: int = 7860, **launch) -> None:
     """Load the model, then serve the chat; one answer is generated at a time."""
-    archive.llm  # load the model before the first visitor waits for it
+    archive.warm()  # the first visitor should not wait for the model to load
     app = build_app(archive)
     app.queue(default_concurrency_limit=1)
     print(f"newsrag chat on http://{host}:{port}", flush=True)
