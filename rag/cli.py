@@ -100,15 +100,21 @@ def cmd_ask(args, config: Config) -> int:
     if args.json:
         print(json.dumps(archive.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
         return 0
-    answer = None
+    # On a terminal the answer appears as it is generated; the final text (citation markers
+    # checked and completed) follows it when it differs. Pipes get the final text only.
+    live = sys.stdout.isatty()
+    answer, streamed = None, ""
     for item in archive.stream(args.question):
         if isinstance(item, Answer):
             answer = item
-        else:
+        elif live:
+            streamed += item
             sys.stdout.write(item)
             sys.stdout.flush()
+    if not live or answer.text != streamed.strip():
+        print(("\n\n" if live else "") + answer.text, end="")
     print()
-    if answer and answer.citations:
+    if answer.citations:
         print("\nSources:")
         for c in answer.citations:
             about = ", ".join(x for x in (c.source, c.published_at) if x)

@@ -75,3 +75,16 @@ def test_doctor_reports_versions_models_and_archive(tmp_path, articles_file, cap
     assert re.search(r"^chromadb +1\.", out, re.M) and re.search(r"^llama.cpp build +.*AVX|^llama.cpp build +\w", out, re.M)
     assert "model default     qwen2.5-coder-1.5b-instruct-q4_k_m.gguf: missing (run: newsrag models install default)" in out
     assert "2 articles" in out and "embedder multilingual-e5-small" in out
+
+
+def test_ask_prints_the_answer_then_its_sources(monkeypatch, fake_archive, capsys):
+    import rag.cli
+
+    fake_archive.llm.reply = "Ferries resumed at noon [1][5]."
+    monkeypatch.setattr(rag.cli, "open_archive", lambda config: fake_archive)
+    assert main(["ask", "When did the ferries resume?"]) == 0
+    assert capsys.readouterr().out == (
+        "Ferries resumed at noon [1].\n\nSources:\n[1] Port reopens after storm (Coast Times, 2024-03-01)\n    https://coast.example/a1\n"
+    )
+    assert main(["ask", "When did the ferries resume?", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["citations"][0]["article_id"] == "a1"
