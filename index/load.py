@@ -1,8 +1,9 @@
-"""Read sources into `Article` records: JSONL (FORMATS.md) and plain ``.txt``/``.md`` files.
+"""Read sources into `Article` records: JSONL (FORMATS.md), ``.txt``/``.md`` files and HTML pages.
 
 Paths may be files, directories (searched recursively) or glob patterns. Anything that
 cannot be used is yielded as a `Problem` naming the file and line; the rest is still read.
-HTML pages, feeds and WARC crawls are not handled here yet.
+Feeds and WARC crawls are not handled here yet; boilerplate left inside the text is the
+cleaning stage's job.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Iterable, Iterator
 
 from .types import Article, Problem
 
-SUFFIXES = {".jsonl", ".txt", ".md"}
+SUFFIXES = {".jsonl", ".txt", ".md", ".html", ".htm"}
 KNOWN_FIELDS = {"id", "title", "text", "url", "source", "published_at", "language"}
 _HEADER = re.compile(r"^(title|source|date|published_at|url|language|id)\s*:\s*(.+)$", re.I)
 _RULE = re.compile(r"^[\s\-—–―_=*]+$")
@@ -37,7 +38,7 @@ def load(paths: Iterable[str | Path]) -> Iterator[Article | Problem]:
 def load_file(path: Path) -> Iterator[Article | Problem]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        yield Problem(str(path), None, f"unsupported file type '{suffix}'; use .jsonl, .txt or .md")
+        yield Problem(str(path), None, f"unsupported file type '{suffix}'; use .jsonl, .txt, .md or .html")
         return
     try:
         data = path.read_bytes()
@@ -54,6 +55,8 @@ def load_file(path: Path) -> Iterator[Article | Problem]:
         return
     if suffix == ".jsonl":
         yield from _read_jsonl(path, text)
+    elif suffix in (".html", ".htm"):
+        yield _read_html(path, text)
     else:
         yield from _read_text(path, text)
 
@@ -158,4 +161,26 @@ def _read_text(path: Path, text: str) -> Iterator[Article | Problem]:
 def _first_sentence(text: str, limit: int = 90) -> str:
     first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].splitlines()[0]
     return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
+
+
+
+def _read_html(path: Path, html: str) -> Article | Problem:
+    """Main text, headline, outlet, date, url and language of a saved page, via trafilatura."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=False,
+        date_extraction_params={"original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"},
+    )
+    if doc is None or not (doc.text or "").strip():
+        return Problem(str(path), None, "no article text found in the page; save the article page itself, not an index page")
+    lines = doc.text.strip().splitlines()
+    if doc.title and lines and lines[0].strip() == doc.title.strip():
+        lines = lines[1:]
+    record = {"text": "\n".join(lines), "title": doc.title, "source": doc.sitename, "url": doc.url, "language": doc.language}
+    if doc.date:
+        record["published_at"] = doc.date
+    if doc.author:
+        record["author"] = doc.author
+    return _from_record(record, str(path), None)
 

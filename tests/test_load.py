@@ -73,3 +73,31 @@ def test_glob_patterns(tmp_path):
     write_jsonl(tmp_path / "two.jsonl", [{"text": "b"}])
     articles, _ = split(load([str(tmp_path / "*.jsonl")]))
     assert sorted(a.text for a in articles) == ["a", "b"]
+
+
+PAGE = """<!doctype html><html lang="es"><head><title>Soria estrena puente | Diario Norte</title>
+<meta property="og:site_name" content="Diario Norte">
+<link rel="canonical" href="https://norte.example/soria-puente">
+<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Soria estrena puente",
+ "datePublished": "2024-06-12T10:42:00+02:00"}</script></head>
+<body><nav><a href="/">Portada</a> <a href="/deportes">Deportes</a></nav>
+<article><h1>Soria estrena puente</h1>
+<p>El ayuntamiento de Soria inauguró el martes el nuevo puente sobre el río Duero, que costó 9 millones de euros.</p>
+<p>La obra duró veinte meses y permitirá el paso de 12.000 vehículos al día, según el concejal de obras.</p></article>
+<aside><h2>Más noticias</h2><a href="/x">Un tifón se acerca a la costa</a></aside>
+<div class="cookies">Utilizamos cookies para mejorar su experiencia.</div></body></html>"""
+
+
+def test_html_page_main_text_and_metadata(tmp_path):
+    (tmp_path / "page.html").write_text(PAGE, encoding="utf-8")
+    [article] = list(load([tmp_path / "page.html"]))
+    assert isinstance(article, Article)
+    assert (article.title, article.source, article.url) == ("Soria estrena puente", "Diario Norte", "https://norte.example/soria-puente")
+    assert article.published_at.isoformat() == "2024-06-12T10:42:00+02:00"
+    assert "12.000 vehículos" in article.text and "Portada" not in article.text and "cookies" not in article.text
+
+
+def test_html_without_article_text_is_a_problem(tmp_path):
+    (tmp_path / "empty.html").write_text("<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>")
+    [problem] = list(load([tmp_path / "empty.html"]))
+    assert isinstance(problem, Problem) and "no article text" in problem.reason
