@@ -19,6 +19,8 @@ class Question:
     type: str = ""
     language: str = ""
     as_of: str = ""
+    follow_up_of: str = ""  # id of the question this one continues in a chat
+    meta: dict = field(default_factory=dict)  # any other fields of the record
 
 
 def read_questions(path: str | Path) -> list[Question]:
@@ -37,6 +39,7 @@ def read_questions(path: str | Path) -> list[Question]:
         if record["id"] in seen:
             raise InputError(f"{path}:{number}: duplicate id {record['id']!r}; ids must be unique within a set")
         seen.add(record["id"])
-        known = {k: record[k] for k in Question.__dataclass_fields__ if k in record}
-        out.append(Question(**known))
+        fields = set(Question.__dataclass_fields__) - {"meta"}
+        known = {k: v for k, v in record.items() if k in fields}
+        out.append(Question(**known, meta={k: v for k, v in record.items() if k not in fields}))
     return out

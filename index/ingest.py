@@ -52,11 +52,25 @@ def ingest(
     batch_size: int = 64,
     on_article: Callable[[Article], None] | None = None,
 ) -> IngestReport:
-    """Add new and changed articles from ``paths`` to ``store``; unchanged ones cost nothing."""
+    """Add new and changed articles from ``paths`` to ``store``; unchanged ones cost nothing.
+
+    When one run meets the same id with different content, the version read last wins (an
+    update file listed after the original). All sources are read before anything is embedded.
+    """
     chunker = chunker or Chunker()
     report = IngestReport()
+    latest: dict[str, tuple[Article, str]] = {}
+    for item in load(paths):
+        if isinstance(item, Problem):
+            report.errors.append(item)
+            continue
+        digest = content_hash(item)
+        if item.id in latest and latest[item.id][1] == digest:
+            report.duplicates += 1
+            continue
+        latest[item.id] = (item, digest)
+
     stored = store.content_hashes()
-    seen: dict[str, str] = {}
     pending: list[Chunk] = []
 
     def flush() -> None:
@@ -65,30 +79,21 @@ def ingest(
             report.chunks_added += len(pending)
             pending.clear()
 
-    for item in load(paths):
-        if isinstance(item, Problem):
-            report.errors.append(item)
-            continue
-        digest = content_hash(item)
-        if seen.get(item.id) == digest:
-            report.duplicates += 1
-            continue
-        seen[item.id] = digest
-        previous = stored.get(item.id)
+    for article, digest in latest.values():
+        previous = stored.get(article.id)
         if previous == digest:
             report.unchanged += 1
             continue
         if previous is not None:
             flush()
-            store.delete_article(item.id)
+            store.delete_article(article.id)
             report.updated += 1
         else:
             report.added += 1
-        stored[item.id] = digest
-        pending.extend(chunker.split(item))
+        pending.extend(chunker.split(article))
         if len(pending) >= batch_size:
             flush()
         if on_article:
-            on_article(item)
+            on_article(article)
     flush()
     return report

@@ -178,9 +178,43 @@ def _read_html(path: Path, html: str) -> Article | Problem:
     if doc.title and lines and lines[0].strip() == doc.title.strip():
         lines = lines[1:]
     record = {"text": "\n".join(lines), "title": doc.title, "source": doc.sitename, "url": doc.url, "language": doc.language}
-    if doc.date:
+    stated = _stated_timestamp(html)
+    if stated and (not doc.date or stated.startswith(doc.date[:10])):
+        record["published_at"] = stated
+    elif doc.date:
         record["published_at"] = doc.date
     if doc.author:
         record["author"] = doc.author
     return _from_record(record, str(path), None)
 
+
+
+def _stated_timestamp(html: str) -> str | None:
+    """The publication time a page states in machine-readable form (meta tag, JSON-LD, ``<time>``).
+
+    trafilatura finds the right day but often drops the time and offset, which matter for
+    ordering same-day reports; this reads them back.
+    """
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(html)
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
+    candidates = tree.xpath("//meta[@property='article:published_time' or @itemprop='datePublished']/@content")
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(script)
+        except json.JSONDecodeError:
+            continue
+        for item in data if isinstance(data, list) else data.get("@graph", [data]):
+            if isinstance(item, dict) and isinstance(item.get("datePublished"), str):
+                candidates.append(item["datePublished"])
+    candidates += tree.xpath("//article//time/@datetime | //time[@pubdate]/@datetime | //time/@datetime")
+    for value in candidates:
+        if "T" in value:
+            try:
+                return parse_date(value).isoformat()
+            except ValueError:
+                continue
+    return None

@@ -162,8 +162,11 @@ class Archive:
 
 
 def sample_files() -> list[Path]:
-    """The bundled sample archive's files."""
+    """The bundled sample archive's files, in ingest order: later updates of articles come last."""
     from importlib import resources
 
-    folder = resources.files("rag").joinpath("data")
-    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".jsonl"))
+    from index.load import SUFFIXES
+
+    folder = Path(str(resources.files("rag").joinpath("data", "sample")))
+    files = sorted(p for p in folder.rglob("*") if p.suffix in SUFFIXES and p.suffix != ".md")
+    return sorted(files, key=lambda p: p.parent.name == "updates")

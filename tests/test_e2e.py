@@ -23,9 +23,10 @@ def sample(tmp_path_factory):
 
 def test_sample_ingests_once(sample):
     archive, report = sample
-    assert (report.added, report.ok) == (8, True)
+    assert (report.added, report.updated, report.ok) == (48, 0, True)
+    assert archive.stats()["articles"] == 48
     again = archive.ingest(sample_files())
-    assert (again.added, again.unchanged, again.chunks_added) == (0, 8, 0)
+    assert (again.added, again.updated, again.unchanged, again.chunks_added) == (0, 0, 48, 0)
 
 
 def test_english_question_about_spanish_articles(sample):
@@ -78,6 +79,6 @@ def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     out = capsys.readouterr().out
-    assert "added 8, updated 0" in out
+    assert "added 48, updated 0" in out
     assert re.search(r"^\d+ The Harwick Courier 2024-06-03 Harwick museum", out, re.M)  # a citation line
     assert "Hidrotec" in out

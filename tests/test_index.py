@@ -62,3 +62,14 @@ def test_archive_remembers_its_embedder(tmp_path, articles_file):
         Archive.open(tmp_path / "arch", embedder=Other(), llm=FakeLLM())
     with pytest.raises(ArchiveError, match="no archive at"):
         Archive.open(tmp_path / "nothing", embedder=FakeEmbedder(), create=False)
+
+
+def test_a_later_version_in_the_same_run_wins_and_reingest_is_stable(tmp_path):
+    old = write_jsonl(tmp_path / "old.jsonl", [ARTICLES[0]])
+    new = write_jsonl(tmp_path / "new.jsonl", [dict(ARTICLES[0], text="Updated: the harbour reopened on Saturday.")])
+    archive = Archive.open(tmp_path / "arch", embedder=FakeEmbedder(), llm=FakeLLM())
+    first = archive.ingest([old, new])
+    assert (first.added, first.updated) == (1, 0)
+    assert archive.store.collection.get(where={"article_id": "a1"})["documents"] == ["Updated: the harbour reopened on Saturday."]
+    again = archive.ingest([old, new])
+    assert (again.added, again.updated, again.unchanged, again.chunks_added) == (0, 0, 1, 0)
