@@ -3,7 +3,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from rag.cli import main
 from rag.config import Config
@@ -60,8 +59,6 @@ def test_public_api_is_listed():
         "InputError", "LLM", "LlamaCppLLM", "ModelError", "NewsragError", "sample_files",
     ])
     assert all(hasattr(rag, name) for name in rag.__all__)
-    assert [p.name for p in rag.sample_files()] == ["sample.jsonl"]
-    assert Path(rag.sample_files()[0]).is_file()
 
 
 def test_doctor_reports_versions_models_and_archive(tmp_path, articles_file, capsys):

@@ -31,10 +31,10 @@ def test_sample_ingests_once(sample):
 
 def test_english_question_about_spanish_articles(sample):
     archive = Archive.open(sample[0].path, model="default", create=False)
-    answer = archive.ask("How long did it take Irene Campos to get to work on the first day of the strike?")
+    answer = archive.ask("How many tractors took part in the farmers' protest in Villamar?")
     assert not answer.abstained
-    assert re.search(r"(three|3) hours", answer.text), answer.text
-    assert "es-corredor-viajeros-002" in {c.article_id for c in answer.citations}
+    assert "312" in answer.text and "tractor" in answer.text, answer.text
+    assert "es-villamar-regantes-005" in {c.article_id for c in answer.citations}
     assert re.search(r"\[\d\]", answer.text)
 
 
