@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("doctor", cmd_doctor, "show versions, CPU and GPU support, models and the archive")
 
+    p = command("eval", cmd_eval, "run a question set against an archive; write report.json, report.md, plots")
+    p.add_argument("--questions", type=Path, required=True, help="question set (JSONL per FORMATS.md)")
+    p.add_argument("--out", type=Path, required=True, help="output folder (a rerun resumes there)")
+    p.add_argument("--retrieval-only", action="store_true", help="measure retrieval only, no answers")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--model", help="LLM: default, small or a path to a .gguf file")
+    p.add_argument("--top-k", type=int, help="passages given to the model (default 4)")
+
     p = sub.add_parser("models", help="install or list the local LLMs")
     p.set_defaults(run=cmd_models)
     p.add_argument("action", choices=["install", "list"])
@@ -145,6 +153,19 @@ def cmd_doctor(args, config: Config) -> int:
     from .doctor import report
 
     print(report(config))
+    return 0
+
+
+def cmd_eval(args, config: Config) -> int:
+    from eval.questions import read_questions
+    from eval.runner import run
+
+    report = run(open_archive(config), read_questions(args.questions), args.out, args.retrieval_only, args.limit)
+    retrieval = report["retrieval"]
+    print(f"{report['n_questions']} questions: hits@5 {retrieval['hits@5']}, mrr@10 {retrieval['mrr@10']}, ndcg@10 {retrieval['ndcg@10']}")
+    if report["answer"]:
+        print(f"accuracy {report['answer']['accuracy']}, abstention recall {report['answer']['abstention_recall']}")
+    print(f"report: {args.out / 'report.md'}")
     return 0
 
 

@@ -1,0 +1,142 @@
+"""Run a question set against an archive: one JSON line per question, then the report.
+
+Results are appended and flushed question by question, so a killed run resumes where it
+stopped. Generation is greedy (temperature 0), so a rerun gives the same answers.
+Citation support (ALCE recall/precision) is not judged yet: those figures are null.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from rag.archive import Archive
+from rag.llm import Message
+from rag.types import Hit
+
+from . import metrics
+from .questions import Question
+
+RESULTS = "results.jsonl"
+RETRIEVE_CHUNKS = 40  # chunks fetched to rank 10 distinct articles
+
+
+def run(
+    archive: Archive,
+    questions: Sequence[Question],
+    out: Path,
+    retrieval_only: bool = False,
+    limit: int | None = None,
+    progress: bool | None = None,
+) -> dict:
+    """Answer (or only retrieve for) each question, append its record, return the report."""
+    from .report import write_report
+
+    out.mkdir(parents=True, exist_ok=True)
+    questions = list(questions)[:limit] if limit else list(questions)
+    path = out / RESULTS
+    kept = [r for r in read_results(path) if (r["answer"] is None) == retrieval_only]
+    _rewrite(path, kept)  # drops a line torn by a kill, and records of the other mode
+    done = {r["id"]: r for r in kept}
+    todo = [q for q in questions if q.id not in done]
+    bar = _progress(len(questions), len(done), progress)
+    with open(path, "a", encoding="utf-8") as f:
+        for q in todo:
+            record = evaluate(archive, q, retrieval_only, history=_history(q, done))
+            done[q.id] = record
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+            bar.update(1)
+    bar.close()
+    records = [done[q.id] for q in questions]
+    config = {
+        "archive": str(archive.path), "embedder": archive.embedder.name, "top_k": archive.retriever.top_k,
+        "model": None if retrieval_only else archive.llm.name, "retrieval_only": retrieval_only, "limit": limit,
+    }
+    return write_report(records, out, config)
+
+
+def evaluate(archive: Archive, q: Question, retrieval_only: bool, history: Sequence[Message] = ()) -> dict:
+    start = time.perf_counter()
+    hits = archive.retrieve(q.question, RETRIEVE_CHUNKS)
+    retrieval_ms = (time.perf_counter() - start) * 1000
+    ranked, relevant = rank_articles(hits, q)
+    record = {
+        "id": q.id, "question": q.question, "type": q.type, "language": q.language, "gold_answers": q.answers,
+        "gold_articles": sorted(relevant), "n_gold": len(q.evidence_ids) or len(q.evidence_text),
+        "retrieved": ranked[:10], "retrieval_ms": round(retrieval_ms, 2),
+        "answer": None, "abstained": None, "citations": None, "correct": None, "exact_match": None, "f1": None,
+        "ttft_s": None, "total_s": None,
+    }
+    if retrieval_only:
+        return record
+    answer = archive.ask(q.question, history=history)
+    answerable = bool(q.answers)
+    record.update(
+        answer=answer.text,
+        abstained=answer.abstained,
+        citations=[c.article_id for c in answer.citations],
+        correct=(not answer.abstained and metrics.contains_answer(answer.text, q.answers)) if answerable else answer.abstained,
+        exact_match=metrics.exact_match(answer.text, q.answers) if answerable else None,
+        f1=metrics.f1(answer.text, q.answers) if answerable else None,
+        ttft_s=round(answer.timings.get("ttft_s", 0.0), 3),
+        total_s=round(answer.timings.get("total_s", 0.0), 3),
+    )
+    return record
+
+
+def rank_articles(hits: Sequence[Hit], q: Question) -> tuple[list[str], set[str]]:
+    """Distinct articles in rank order, and which of them are gold.
+
+    Gold is ``evidence_ids`` when given; otherwise an article whose retrieved passages
+    contain one of the ``evidence_text`` strings.
+    """
+    ranked: list[str] = []
+    texts: dict[str, str] = {}
+    for hit in hits:
+        article = hit.chunk.article_id
+        if article not in texts:
+            ranked.append(article)
+            texts[article] = ""
+        texts[article] += " " + " ".join(hit.chunk.text.split())
+    if q.evidence_ids:
+        return ranked, set(q.evidence_ids)
+    wanted = [" ".join(t.split()) for t in q.evidence_text]
+    return ranked, {a for a, text in texts.items() if any(w in text for w in wanted)}
+
+
+def read_results(path: Path) -> list[dict]:
+    """Records of a (possibly interrupted) run; a torn last line is ignored."""
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            break
+    return out
+
+
+def _rewrite(path: Path, records: list[dict]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _history(q: Question, done: dict) -> list[Message]:
+    previous = done.get(q.follow_up_of) if q.follow_up_of else None
+    if not previous or previous.get("answer") is None:
+        return []
+    return [{"role": "user", "content": previous["question"]}, {"role": "assistant", "content": previous["answer"]}]
+
+
+def _progress(total: int, done: int, show: bool | None):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, unit="q", disable=not (sys.stderr.isatty() if show is None else show))

@@ -1,0 +1,65 @@
+import json
+
+from eval.questions import Question
+from eval.runner import RESULTS, run
+
+QUESTIONS = [
+    Question("q1", "How much did the Velport harbour repairs cost?", ["2 million euros"], evidence_ids=["a1"], type="single", language="en"),
+    Question("q2", "And when did the ferries resume?", ["noon"], evidence_ids=["a1"], type="follow_up", language="en", follow_up_of="q1"),
+    Question("q3", "Who won the chess final?", [], type="null_query", language="en"),
+    Question("q4", "¿Cuánto costó el puente de Soria?", ["9 millones"], evidence_text=["La obra costó 9 millones."], type="cross_lingual", language="es"),
+]
+FORMATS_KEYS = {
+    "retrieval": {"hits@1", "hits@5", "hits@10", "recall@10", "mrr@10", "ndcg@10"},
+    "answer": {"accuracy", "exact_match", "f1", "abstention_recall", "false_abstention_rate"},
+    "citations": {"recall", "precision"},
+    "latency": {"retrieval_ms_p50", "retrieval_ms_p95", "ttft_s_p50", "total_s_p50"},
+}
+
+
+def test_full_run_writes_records_report_and_plots(fake_archive, tmp_path):
+    fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
+    report = run(fake_archive, QUESTIONS, tmp_path / "run", progress=False)
+    for section, keys in FORMATS_KEYS.items():
+        assert keys <= set(report[section]), section
+    assert report["n_questions"] == 4
+    # q1 correct; q2 wrong (no "noon"); q3 should abstain but answers; q4 wrong
+    assert report["answer"]["accuracy"] == 0.25
+    assert report["answer"]["abstention_recall"] == 0.0 and report["answer"]["false_abstention_rate"] == 0.0
+    assert report["retrieval"]["hits@1"] == 1.0  # a1 for q1/q2, the Soria article found by its text for q4
+    records = [json.loads(line) for line in (tmp_path / "run" / RESULTS).read_text().splitlines()]
+    assert [r["id"] for r in records] == ["q1", "q2", "q3", "q4"]
+    assert records[0]["citations"] == ["a1"] and records[3]["gold_articles"] == ["a2"]
+    follow_up = fake_archive.llm.calls[1]
+    assert follow_up[1] == {"role": "user", "content": QUESTIONS[0].question}  # history from q1
+    assert json.loads((tmp_path / "run" / "report.json").read_text()) == json.loads(json.dumps(report))
+    assert "| accuracy | 0.250 |" in (tmp_path / "run" / "report.md").read_text()
+    for png in ("hits_at_k.png", "latency.png", "accuracy_by_type.png"):
+        assert (tmp_path / "run" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_abstention_counts_as_correct_only_when_unanswerable(fake_archive, tmp_path):
+    fake_archive.llm.reply = "NO_ANSWER"
+    report = run(fake_archive, QUESTIONS, tmp_path / "run", progress=False)
+    assert report["answer"]["accuracy"] == 0.25
+    assert report["answer"]["abstention_recall"] == 1.0 and report["answer"]["false_abstention_rate"] == 1.0
+
+
+def test_a_killed_run_resumes_where_it_stopped(fake_archive, tmp_path):
+    out = tmp_path / "run"
+    run(fake_archive, QUESTIONS, out, limit=2, progress=False)
+    with open(out / RESULTS, "a") as f:
+        f.write('{"id": "q3", "quest')  # torn by a kill
+    calls = len(fake_archive.llm.calls)
+    report = run(fake_archive, QUESTIONS, out, progress=False)
+    assert len(fake_archive.llm.calls) - calls == 2  # only q3 and q4
+    assert report["n_questions"] == 4
+    assert [json.loads(line)["id"] for line in (out / RESULTS).read_text().splitlines()] == ["q1", "q2", "q3", "q4"]
+
+
+def test_retrieval_only_leaves_generation_null(fake_archive, tmp_path):
+    report = run(fake_archive, QUESTIONS, tmp_path / "run", retrieval_only=True, progress=False)
+    assert fake_archive.llm.calls == []
+    assert report["answer"] is None and report["citations"] is None
+    assert report["latency"]["ttft_s_p50"] is None and report["latency"]["retrieval_ms_p50"] > 0
+    assert report["retrieval"]["mrr@10"] == 1.0
