@@ -18,6 +18,9 @@ from .config import Config
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] in (["eval", "import"], ["eval", "compare"]):  # `newsrag eval import|compare ...`
+        argv = [f"eval-{argv[1]}", *argv[2:]]
     parser = build_parser()
     args = parser.parse_args(argv)
     config = Config.load(**{k: v for k, v in vars(args).items() if k in Config.__dataclass_fields__})
@@ -71,6 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--model", help="LLM: default, small or a path to a .gguf file")
     p.add_argument("--top-k", type=int, help="passages given to the model (default 4)")
+
+    p = sub.add_parser("eval-import", prog="newsrag eval import", description="convert a public question set to newsrag's formats")
+    p.set_defaults(run=cmd_eval_import)
+    p.add_argument("format", choices=["squad", "multihop"], help="squad: SQuAD/XQuAD JSON; multihop: MultiHop-RAG corpus + queries")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="squad: one JSON file; multihop: corpus.json MultiHopRAG.json")
+    p.add_argument("--out", type=Path, required=True, help="folder for articles.jsonl and questions.jsonl")
+    p.add_argument("--language", default="", help="language of a SQuAD set's paragraphs and questions (e.g. es)")
+
+    p = sub.add_parser("eval-compare", prog="newsrag eval compare", description="compare two newsrag eval runs")
+    p.set_defaults(run=cmd_eval_compare)
+    p.add_argument("run_a", type=Path, metavar="RUN_A")
+    p.add_argument("run_b", type=Path, metavar="RUN_B")
 
     p = sub.add_parser("models", help="install or list the local LLMs")
     p.set_defaults(run=cmd_models)
@@ -166,6 +181,30 @@ def cmd_eval(args, config: Config) -> int:
     if report["answer"]:
         print(f"accuracy {report['answer']['accuracy']}, abstention recall {report['answer']['abstention_recall']}")
     print(f"report: {args.out / 'report.md'}")
+    return 0
+
+
+def cmd_eval_import(args, config: Config) -> int:
+    from eval.importers import import_multihop, import_squad
+
+    if args.format == "squad":
+        if len(args.files) != 1:
+            print("newsrag: error: squad takes one JSON file", file=sys.stderr)
+            return 2
+        counts = import_squad(args.files[0], args.out, language=args.language)
+    else:
+        if len(args.files) != 2:
+            print("newsrag: error: multihop takes corpus.json and MultiHopRAG.json", file=sys.stderr)
+            return 2
+        counts = import_multihop(args.files[0], args.files[1], args.out)
+    print(f"{counts[0]} articles -> {args.out / 'articles.jsonl'}, {counts[1]} questions -> {args.out / 'questions.jsonl'}")
+    return 0
+
+
+def cmd_eval_compare(args, config: Config) -> int:
+    from eval.compare import compare
+
+    print(compare(args.run_a, args.run_b))
     return 0
 
 

@@ -1,4 +1,5 @@
 import json
+import re
 
 from eval.questions import Question
 from eval.runner import RESULTS, run
@@ -63,3 +64,47 @@ def test_retrieval_only_leaves_generation_null(fake_archive, tmp_path):
     assert report["answer"] is None and report["citations"] is None
     assert report["latency"]["ttft_s_p50"] is None and report["latency"]["retrieval_ms_p50"] > 0
     assert report["retrieval"]["mrr@10"] == 1.0
+
+
+def test_compare_lists_metrics_and_changed_questions(fake_archive, tmp_path, capsys):
+    from rag.cli import main
+
+    fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
+    run(fake_archive, QUESTIONS, tmp_path / "a", progress=False)
+    fake_archive.llm.reply = "NO_ANSWER"
+    run(fake_archive, QUESTIONS, tmp_path / "b", progress=False)
+    assert main(["eval", "compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^answer\.abstention_recall +0\.000 +1\.000 +\+1\.000$", out, re.M)
+    assert "questions whose outcome changed: 2" in out
+    assert "q1: correct -> wrong" in out and "q3: wrong -> correct" in out
+
+
+def test_import_squad_and_multihop(tmp_path, capsys):
+    from eval.questions import read_questions
+    from index.load import load
+    from rag.cli import main
+
+    squad = {"data": [{"title": "Puente", "paragraphs": [{"context": "El puente costó 9 millones.", "qas": [
+        {"id": "s1", "question": "How much did the bridge cost?", "answers": [{"text": "9 millones", "answer_start": 16}] * 2}]}]}]}
+    (tmp_path / "squad.json").write_text(json.dumps(squad))
+    assert main(["eval", "import", "squad", str(tmp_path / "squad.json"), "--out", str(tmp_path / "sq"), "--language", "es"]) == 0
+    [article] = list(load([tmp_path / "sq" / "articles.jsonl"]))
+    [question] = read_questions(tmp_path / "sq" / "questions.jsonl")
+    assert (article.id, article.language, question.answers, question.evidence_ids) == ("squad-00-0", "es", ["9 millones"], ["squad-00-0"])
+
+    corpus = [{"title": "T", "author": None, "source": "Wire", "published_at": "2023-10-06T21:31:00+00:00", "category": "tech",
+               "url": "https://w.example/1", "body": "Acme bought Beta for 5 billion."}]
+    queries = [
+        {"query": "Who bought Beta?", "answer": "Acme", "question_type": "inference_query",
+         "evidence_list": [{"url": "https://w.example/1", "fact": "Acme bought Beta"}]},
+        {"query": "Who bought Gamma?", "answer": "Insufficient information.", "question_type": "null_query", "evidence_list": []},
+    ]
+    (tmp_path / "corpus.json").write_text(json.dumps(corpus))
+    (tmp_path / "mh.json").write_text(json.dumps(queries))
+    assert main(["eval", "import", "multihop", str(tmp_path / "corpus.json"), str(tmp_path / "mh.json"), "--out", str(tmp_path / "mh")]) == 0
+    [article] = list(load([tmp_path / "mh" / "articles.jsonl"]))
+    first, null = read_questions(tmp_path / "mh" / "questions.jsonl")
+    assert article.source == "Wire" and article.published_at.year == 2023 and article.meta["category"] == "tech"
+    assert (first.answers, first.evidence_ids, first.evidence_text, first.type) == (["Acme"], [article.id], ["Acme bought Beta"], "inference_query")
+    assert (null.answers, null.evidence_ids) == ([], [])
