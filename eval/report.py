@@ -20,6 +20,7 @@ def summarize(records: Sequence[dict], config: dict) -> dict:
 
     report = {
         "n_questions": len(records),
+        "n_with_evidence": len(with_gold),
         "config": config,
         "retrieval": {
             **{f"hits@{k}": retrieval(lambda ranked, gold, k, n: metrics.hit_at(ranked, gold, k), k) for k in (1, 5, 10)},
@@ -68,7 +69,8 @@ def write_report(records: Sequence[dict], out: Path, config: dict) -> dict:
 
 
 def markdown(report: dict) -> str:
-    lines = [f"# Evaluation: {report['n_questions']} questions", "", "| setting | value |", "|---|---|"]
+    lines = [f"# Evaluation: {report['n_questions']} questions ({report['n_with_evidence']} with evidence)", "",
+             "| setting | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in report["config"].items()]
     for section in ("retrieval", "answer", "citations", "latency"):
         values = report.get(section)

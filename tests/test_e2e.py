@@ -82,3 +82,20 @@ def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     assert "added 48, updated 0" in out
     assert re.search(r"^\d+ The Harwick Courier 2024-06-03 Harwick museum", out, re.M)  # a citation line
     assert "Hidrotec" in out
+
+
+def test_eval_run_over_the_sample_questions(sample, tmp_path):
+    """A real run: the small model answers the first questions of the sample set, then a resume."""
+    archive, _ = sample
+    out = tmp_path / "run"
+    questions = ROOT / "rag" / "data" / "questions.jsonl"
+    result = newsrag("eval", "--archive", archive.path, "--questions", questions, "--out", out, "--limit", "3", "--model", "small", cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["n_questions"] == 3 and report["config"]["model"] == "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    assert 0.0 <= report["answer"]["accuracy"] <= 1.0 and report["latency"]["ttft_s_p50"] > 0
+    assert report["retrieval"]["hits@10"] == 1.0  # the first three questions' articles are found
+    records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in records] == ["q001", "q002", "q003"] and all(r["answer"] for r in records)
+    again = newsrag("eval", "--archive", archive.path, "--questions", questions, "--out", out, "--limit", "3", "--model", "small", cwd=ROOT)
+    assert again.returncode == 0 and json.loads((out / "report.json").read_text()) == report  # nothing re-asked
