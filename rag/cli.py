@@ -140,8 +140,7 @@ def cmd_ask(args, config: Config) -> int:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            about = ", ".join(x for x in (c.source, c.published_at) if x)
-            print(f"[{c.n}] {c.title}" + (f" ({about})" if about else "") + (f"\n    {c.url}" if c.url else ""))
+            print(f"[{c.n}] {c.title}" + (f" ({c.about})" if c.about else "") + (f"\n    {c.url}" if c.url else ""))
     return 0
 
 

@@ -28,6 +28,11 @@ class Citation:
     url: str
     quote: str
 
+    @property
+    def about(self) -> str:
+        """Outlet and date, as shown beside the title: ``El País, 2024-06-17``."""
+        return ", ".join(x for x in (self.source, self.published_at) if x)
+
     def to_dict(self) -> dict:
         return {
             "n": self.n, "article_id": self.article_id, "title": self.title, "source": self.source,

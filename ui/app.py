@@ -25,10 +25,9 @@ def sources_markdown(answer: Answer) -> str:
         return "_No sources cited._"
     lines = []
     for c in answer.citations:
-        about = ", ".join(x for x in (c.source, c.published_at) if x)
         title = f"[{c.title}]({c.url})" if c.url else c.title
         quote = c.quote.replace("\n", " ")
-        lines.append(f"**[{c.n}]** {title}" + (f" — {about}" if about else "") + f"\n> {quote}\n")
+        lines.append(f"**[{c.n}]** {title}" + (f" — {c.about}" if c.about else "") + f"\n> {quote}\n")
     return "\n".join(lines)
 
 
