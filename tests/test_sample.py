@@ -5,7 +5,6 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 
 from eval import read_questions
 from index.load import load
