@@ -105,10 +105,10 @@ def plot(records: Sequence[dict], report: dict, out: Path) -> None:
         ax.hist([r["total_s"] for r in answered], bins=20, alpha=0.7, label="total s")
         ax.hist([r["ttft_s"] for r in answered], bins=20, alpha=0.7, label="first token s")
         ax.set(xlabel="seconds", ylabel="questions", title="Answer latency")
+        ax.legend()
     else:
         ax.hist([r["retrieval_ms"] for r in records], bins=20)
         ax.set(xlabel="milliseconds", ylabel="questions", title="Retrieval latency")
-    ax.legend() if answered else None
     _save(fig, out / "latency.png")
     if report.get("accuracy_by_type"):
         types = report["accuracy_by_type"]

@@ -163,7 +163,6 @@ def _first_sentence(text: str, limit: int = 90) -> str:
     return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
 
 
-
 def _read_html(path: Path, html: str) -> Article | Problem:
     """Main text, headline, outlet, date, url and language of a saved page, via trafilatura."""
     import trafilatura
@@ -186,7 +185,6 @@ def _read_html(path: Path, html: str) -> Article | Problem:
     if doc.author:
         record["author"] = doc.author
     return _from_record(record, str(path), None)
-
 
 
 def _stated_timestamp(html: str) -> str | None:
