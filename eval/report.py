@@ -48,7 +48,12 @@ def summarize(records: Sequence[dict], config: dict) -> dict:
             "abstention_recall": _round(metrics.mean(float(r["abstained"]) for r in unanswerable)),
             "false_abstention_rate": _round(metrics.mean(float(r["abstained"]) for r in answerable)),
         }
-        report["citations"] = {"recall": None, "precision": None}
+        judged = [r for r in answered if r.get("citation_recall") is not None]
+        report["citations"] = {
+            "recall": _round(metrics.mean(r["citation_recall"] for r in judged)),
+            "precision": _round(metrics.mean(r["citation_precision"] for r in judged)),
+            "judged_answers": len(judged),
+        }
         by_type = defaultdict(list)
         for r in answered:
             by_type[r["type"] or "untyped"].append(float(r["correct"]))

@@ -2,7 +2,8 @@
 
 Results are appended and flushed question by question, so a killed run resumes where it
 stopped. Generation is greedy (temperature 0), so a rerun gives the same answers.
-Citation support (ALCE recall/precision) is not judged yet: those figures are null.
+With a `Support` judge, each answer's citations are scored as ALCE does (`eval.citations`);
+without one, citation recall and precision are null.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from typing import Sequence
 
 from rag.archive import Archive
 from rag.llm import Message
+from rag.prompt import passage_text
+from rag.support import Support
 from rag.types import Hit
 
 from . import metrics
+from .citations import alce
 from .questions import Question
 
 RESULTS = "results.jsonl"
@@ -32,6 +36,7 @@ def run(
     retrieval_only: bool = False,
     limit: int | None = None,
     progress: bool | None = None,
+    support: Support | None = None,
 ) -> dict:
     """Answer (or only retrieve for) each question, append its record, return the report."""
     from .report import write_report
@@ -46,7 +51,7 @@ def run(
     bar = _progress(len(questions), len(done), progress)
     with open(path, "a", encoding="utf-8") as f:
         for q in todo:
-            record = evaluate(archive, q, retrieval_only, history=_history(q, done))
+            record = evaluate(archive, q, retrieval_only, history=_history(q, done), support=support)
             done[q.id] = record
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             f.flush()
@@ -57,11 +62,14 @@ def run(
     config = {
         "archive": str(archive.path), "embedder": archive.embedder.name, "top_k": archive.retriever.top_k,
         "model": None if retrieval_only else archive.llm.name, "retrieval_only": retrieval_only, "limit": limit,
+        "citation_judge": None if retrieval_only or support is None else getattr(support, "name", type(support).__name__),
     }
     return write_report(records, out, config)
 
 
-def evaluate(archive: Archive, q: Question, retrieval_only: bool, history: Sequence[Message] = ()) -> dict:
+def evaluate(
+    archive: Archive, q: Question, retrieval_only: bool, history: Sequence[Message] = (), support: Support | None = None
+) -> dict:
     start = time.perf_counter()
     hits = archive.retrieve(q.question, RETRIEVE_CHUNKS)
     retrieval_ms = (time.perf_counter() - start) * 1000
@@ -71,7 +79,7 @@ def evaluate(archive: Archive, q: Question, retrieval_only: bool, history: Seque
         "gold_articles": sorted(relevant), "n_gold": len(q.evidence_ids) or len(q.evidence_text),
         "retrieved": ranked[:10], "retrieval_ms": round(retrieval_ms, 2),
         "answer": None, "abstained": None, "citations": None, "correct": None, "exact_match": None, "f1": None,
-        "ttft_s": None, "total_s": None,
+        "ttft_s": None, "total_s": None, "citation_recall": None, "citation_precision": None, "support": None,
     }
     if retrieval_only:
         return record
@@ -87,6 +95,11 @@ def evaluate(archive: Archive, q: Question, retrieval_only: bool, history: Seque
         ttft_s=round(answer.timings.get("ttft_s", 0.0), 3),
         total_s=round(answer.timings.get("total_s", 0.0), 3),
     )
+    if support is not None and not answer.abstained:
+        scored = alce(answer.text, [passage_text(hit) for hit in answer.hits], support)
+        record.update(
+            citation_recall=round(scored["recall"], 4), citation_precision=round(scored["precision"], 4), support=scored["sentences"]
+        )
     return record
 
 

@@ -32,7 +32,31 @@ def clean_markers(text: str, n_passages: int) -> tuple[str, list[int]]:
     cleaned = _MARKER.sub(replace, text)
     cleaned = re.sub(r"\[\s*\]", "", cleaned)
     cleaned = _SPACES.sub(r"\1", re.sub(r"[ \t]{2,}", " ", cleaned))
-    return cleaned.strip(), cited
+    return _fold_references(cleaned.strip()), cited
+
+
+_REFERENCE_WORD = re.compile(r"\b(?:passages?|sources?|pasajes?|fuentes?)\b", re.I)
+
+
+def _fold_references(text: str) -> str:
+    """Move the markers of a sentence that only points at passages ("This is found in passage [1].")
+    to the sentence before it, and drop the pointing sentence."""
+    pieces = _SENTENCE_END.split(text)
+    out: list[str] = []
+    for piece in pieces:
+        piece = piece or ""
+        markers = "".join(f"[{n}]" for n in _CLEAN_MARKER.findall(piece))
+        words = _CLEAN_MARKER.sub("", piece).split()
+        previous = next((i for i in range(len(out) - 1, -1, -1) if out[i].strip()), None)
+        if markers and previous is not None and len(words) <= 8 and _REFERENCE_WORD.search(" ".join(words)):
+            body = out[previous].rstrip()
+            end = len(body.rstrip(".!?"))
+            out[previous] = f"{body[:end]} {markers}{body[end:]}" if markers not in body else body
+            while out and not out[-1].strip():
+                out.pop()
+            continue
+        out.append(piece)
+    return "".join(out).strip()
 
 
 def citations(cited: Sequence[int], hits: Sequence[Hit]) -> list[Citation]:
@@ -68,6 +92,30 @@ def _numbers(group: str) -> list[int]:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])(\s+)|(\n+)")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+\])+")
+_CLEAN_MARKER = re.compile(r"\s*\[(\d+)\]")
+
+
+def sentences(text: str) -> list[tuple[str, list[int]]]:
+    """Split an answer into sentences, each with the passage numbers it cites and without its markers.
+
+    Markers written after the full stop (``... plant. [1]``) belong to the sentence before them.
+    """
+    out: list[tuple[str, list[int]]] = []
+    for piece in _SENTENCE_END.split(text):
+        if not piece or piece.isspace():
+            continue
+        lead = _LEADING_MARKERS.match(piece)
+        if lead and out:
+            out[-1][1].extend(int(n) for n in _CLEAN_MARKER.findall(lead.group(0)) if int(n) not in out[-1][1])
+            piece = piece[lead.end():]
+        cited = list(dict.fromkeys(int(n) for n in _CLEAN_MARKER.findall(piece)))
+        claim = _SPACES.sub(r"\1", _CLEAN_MARKER.sub("", piece)).strip()
+        if claim:
+            out.append((claim, cited))
+    return out
+
+
 _ANCHOR = re.compile(r"\d[\d.,]*\d|\d|\b[A-ZÁÉÍÓÚÑ][\wáéíóúñü]{2,}")
 
 

@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--model", help="LLM: default, small or a path to a .gguf file")
     p.add_argument("--top-k", type=int, help="passages given to the model (default 4)")
+    p.add_argument("--judge", default="answer", metavar="MODEL",
+                   help="citation judge: answer (the answering model, default), small, default, a .gguf path, or none")
 
     p = sub.add_parser("eval-import", prog="newsrag eval import", description="convert a public question set to newsrag's formats")
     p.set_defaults(run=cmd_eval_import)
@@ -174,11 +176,22 @@ def cmd_eval(args, config: Config) -> int:
     from eval.questions import read_questions
     from eval.runner import run
 
-    report = run(open_archive(config), read_questions(args.questions), args.out, args.retrieval_only, args.limit)
+    archive = open_archive(config)
+    support = None
+    if not args.retrieval_only and args.judge != "none":
+        from . import models
+        from .llm import LlamaCppLLM
+        from .support import LLMSupport
+
+        llm = archive.llm if args.judge == "answer" else LlamaCppLLM(models.resolve(args.judge, config.models_dir))
+        support = LLMSupport(llm)
+    report = run(archive, read_questions(args.questions), args.out, args.retrieval_only, args.limit, support=support)
     retrieval = report["retrieval"]
     print(f"{report['n_questions']} questions: hits@5 {retrieval['hits@5']}, mrr@10 {retrieval['mrr@10']}, ndcg@10 {retrieval['ndcg@10']}")
     if report["answer"]:
         print(f"accuracy {report['answer']['accuracy']}, abstention recall {report['answer']['abstention_recall']}")
+        if report["citations"]["judged_answers"]:
+            print(f"citation recall {report['citations']['recall']}, precision {report['citations']['precision']}")
     print(f"report: {args.out / 'report.md'}")
     return 0
 

@@ -7,6 +7,7 @@ to the GPU when the build supports it. Chat messages use the OpenAI shape
 
 from __future__ import annotations
 
+import json
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -29,6 +30,11 @@ class LLM(ABC):
     def complete(self, messages: Sequence[Message], max_tokens: int = 512) -> str:
         return "".join(self.stream(messages, max_tokens=max_tokens))
 
+    def choose(self, messages: Sequence[Message], options: Sequence[str]) -> str:
+        """The option the reply starts with (case-insensitive), or the last option when none matches."""
+        reply = self.complete(messages, max_tokens=8).strip().lower()
+        return next((o for o in options if reply.startswith(o.lower())), options[-1])
+
 
 class LlamaCppLLM(LLM):
     """A local GGUF model through llama-cpp-python (temperature 0, fixed seed)."""
@@ -42,6 +48,7 @@ class LlamaCppLLM(LLM):
             n_gpu_layers = -1 if llama_cpp.llama_supports_gpu_offload() else 0
         self.name = Path(path).name
         self.gpu_layers = n_gpu_layers
+        self._grammars: dict[tuple[str, ...], object] = {}
         try:
             self._llm = llama_cpp.Llama(
                 model_path=str(path),
@@ -62,6 +69,20 @@ class LlamaCppLLM(LLM):
             text = piece["choices"][0]["delta"].get("content")
             if text:
                 yield text
+
+    def choose(self, messages: Sequence[Message], options: Sequence[str]) -> str:
+        """One of ``options``, enforced by a llama.cpp grammar."""
+        import llama_cpp
+
+        options = tuple(options)
+        if options not in self._grammars:
+            rule = " | ".join(json.dumps(o) for o in options)
+            self._grammars[options] = llama_cpp.LlamaGrammar.from_string(f"root ::= {rule}", verbose=False)
+        reply = self._llm.create_chat_completion(
+            messages=list(messages), temperature=0.0, top_k=1, max_tokens=16, seed=0, grammar=self._grammars[options]
+        )
+        text = (reply["choices"][0]["message"]["content"] or "").strip()
+        return text if text in options else options[-1]
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))

@@ -29,11 +29,16 @@ def load_prompt(name: str) -> dict[str, Template]:
     return {role: Template("\n".join(lines).strip()) for role, lines in sections.items()}
 
 
-def format_passage(n: int, hit: Hit) -> str:
+def passage_text(hit: Hit) -> str:
+    """A retrieved chunk under its title, outlet and date."""
     meta = hit.chunk.meta
     about = ", ".join(x for x in (meta.get("source"), (meta.get("published_at") or "")[:10]) if x)
-    head = f"[{n}] {meta.get('title') or 'Untitled'}" + (f" ({about})" if about else "")
+    head = (meta.get("title") or "Untitled") + (f" ({about})" if about else "")
     return f"{head}\n{hit.chunk.text}"
+
+
+def format_passage(n: int, hit: Hit) -> str:
+    return f"[{n}] {passage_text(hit)}"
 
 
 def build_messages(question: str, hits: Sequence[Hit], language: str, history: Sequence[Message] = ()) -> list[Message]:

@@ -10,6 +10,7 @@ import numpy as np
 
 from index.embed import Embedder
 from rag.llm import LLM, Message
+from rag.support import Support
 
 
 class FakeEmbedder(Embedder):
@@ -44,3 +45,13 @@ class FakeLLM(LLM):
         self.calls.append(list(messages))
         for i in range(0, len(self.reply), 4):
             yield self.reply[i : i + 4]
+
+
+class FakeSupport(Support):
+    """Entailed when every word of four or more letters in the claim occurs in the premise."""
+
+    name = "fake-support"
+
+    def entails(self, premise: str, claim: str) -> bool:
+        words = set(re.findall(r"\w+", premise.lower()))
+        return all(w in words for w in re.findall(r"\w{4,}", claim.lower()))

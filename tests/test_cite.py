@@ -9,6 +9,13 @@ def test_markers_are_normalised_and_out_of_range_ones_dropped():
     assert cited == [1, 2, 3]
 
 
+def test_a_sentence_that_only_points_at_a_passage_gives_its_marker_to_the_one_before():
+    text, cited = clean_markers("Jared Allen had 136 career sacks. This information is found in passage [1].", 2)
+    assert (text, cited) == ("Jared Allen had 136 career sacks [1].", [1])
+    assert clean_markers("Costó 9 millones. Fuente: [2]. Nada más.", 2)[0] == "Costó 9 millones [2]. Nada más."
+    assert clean_markers("See passage [1].", 2)[0] == "See passage [1]."  # nothing before it
+
+
 def test_no_markers():
     assert clean_markers("Plain answer.", 4) == ("Plain answer.", [])
 

@@ -4,6 +4,8 @@ import re
 from eval.questions import Question
 from eval.runner import RESULTS, run
 
+from .fakes import FakeSupport
+
 QUESTIONS = [
     Question("q1", "How much did the Velport harbour repairs cost?", ["2 million euros"], evidence_ids=["a1"], type="single", language="en"),
     Question("q2", "And when did the ferries resume?", ["noon"], evidence_ids=["a1"], type="follow_up", language="en", follow_up_of="q1"),
@@ -37,6 +39,19 @@ def test_full_run_writes_records_report_and_plots(fake_archive, tmp_path):
     assert "| accuracy | 0.250 |" in (tmp_path / "run" / "report.md").read_text()
     for png in ("hits_at_k.png", "latency.png", "accuracy_by_type.png"):
         assert (tmp_path / "run" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_citations_are_judged_when_a_support_judge_is_given(fake_archive, tmp_path):
+    fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
+    report = run(fake_archive, QUESTIONS, tmp_path / "run", progress=False, support=FakeSupport())
+    records = {r["id"]: r for r in map(json.loads, (tmp_path / "run" / RESULTS).read_text().splitlines())}
+    assert records["q1"]["citation_recall"] == 1.0 and records["q1"]["citation_precision"] == 1.0
+    assert records["q4"]["citation_recall"] == 0.0  # passage [1] is the Soria article
+    assert records["q1"]["support"] == [{"sentence": "Repairs cost 2 million euros.", "cited": [1], "supported": True}]
+    assert report["citations"]["judged_answers"] == 4
+    assert report["citations"]["recall"] == sum(r["citation_recall"] for r in records.values()) / 4
+    assert report["config"]["citation_judge"] == "fake-support"
+    assert run(fake_archive, QUESTIONS, tmp_path / "plain", progress=False)["citations"]["recall"] is None
 
 
 def test_abstention_counts_as_correct_only_when_unanswerable(fake_archive, tmp_path):
