@@ -1,21 +1,34 @@
-"""Ingest: load -> chunk -> embed -> store, skipping articles whose content is unchanged."""
+"""Ingest: load -> clean -> de-duplicate -> chunk -> embed -> store, recorded in the manifest.
+
+Crash safety: an article's manifest row is committed as ``pending`` before its chunks are
+written and becomes ``indexed`` after, so `repair` (run at the start of every ingest and
+removal) can delete whatever a killed run left half done; running the same ingest again then
+re-adds it. Unchanged articles (same content hash) are neither chunked nor embedded.
+
+Exact copies (same normalised text) and near copies (MinHash, `index.dedup`) of an indexed
+article are recorded as its copies, not indexed; their outlets and urls are cited beside it.
+"""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from .chunk import Chunker, content_hash, embedding_text
+from .clean import clean
+from .dedup import NearDuplicates, minhash, signature_bytes, signature_from_bytes, text_hash
 from .embed import Embedder
 from .load import load
+from .manifest import Manifest
 from .store import Store
 from .types import Article, Chunk, Problem
 
 
 @dataclass
 class IngestReport:
-    """What one ingest did. ``errors`` name the file and line of every unusable input."""
+    """What one ingest (or removal) did. ``errors`` name the file and line of every unusable input."""
 
     added: int = 0
     updated: int = 0
@@ -24,6 +37,7 @@ class IngestReport:
     removed: int = 0
     chunks_added: int = 0
     errors: list[Problem] = field(default_factory=list)
+    copies: dict[str, str] = field(default_factory=dict)  # copy id -> the article it duplicates
 
     @property
     def ok(self) -> bool:
@@ -40,7 +54,7 @@ class IngestReport:
         return {
             "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
             "duplicates": self.duplicates, "removed": self.removed, "chunks_added": self.chunks_added,
-            "errors": [str(p) for p in self.errors],
+            "errors": [str(p) for p in self.errors], "copies": self.copies,
         }
 
 
@@ -48,52 +62,157 @@ def ingest(
     paths: Iterable[str | Path],
     store: Store,
     embedder: Embedder,
+    manifest: Manifest,
     chunker: Chunker | None = None,
     batch_size: int = 64,
     on_article: Callable[[Article], None] | None = None,
+    on_removed: Callable[[Article, list[str]], None] | None = None,
+    progress: bool | None = None,
 ) -> IngestReport:
-    """Add new and changed articles from ``paths`` to ``store``; unchanged ones cost nothing.
+    """Add new and changed articles from ``paths``; unchanged ones cost nothing.
 
     When one run meets the same id with different content, the version read last wins (an
-    update file listed after the original). All sources are read before anything is embedded.
+    update file listed after the original). All sources are read (and cleaned, which needs
+    every article of an outlet) before anything is embedded. ``on_removed`` receives each
+    article with the boilerplate lines cleaning took out of it.
     """
     chunker = chunker or Chunker()
     report = IngestReport()
-    latest: dict[str, tuple[Article, str]] = {}
+    repair(store, manifest)
+    latest: dict[str, Article] = {}
     for item in load(paths):
         if isinstance(item, Problem):
             report.errors.append(item)
-            continue
-        digest = content_hash(item)
-        if item.id in latest and latest[item.id][1] == digest:
+        elif item.id in latest and content_hash(latest[item.id]) == content_hash(item):
             report.duplicates += 1
-            continue
-        latest[item.id] = (item, digest)
+        else:
+            latest[item.id] = item
+    cleaned = clean(list(latest.values()))
+    if on_removed:
+        for c in cleaned:
+            on_removed(c.article, c.removed)
+    _index([c.article for c in cleaned], store, embedder, manifest, chunker, batch_size, report, on_article, progress)
+    return report
 
-    stored = store.content_hashes()
-    pending: list[Chunk] = []
+
+def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manifest: Manifest, chunker: Chunker,
+           batch_size: int, report: IngestReport, on_article, progress: bool | None) -> None:
+    stored = manifest.hashes()
+    near = NearDuplicates()
+    for article_id, signature in manifest.signatures():
+        near.add(article_id, signature_from_bytes(signature))
+    batch: list[tuple[Article, str, str, bytes, list[Chunk]]] = []
 
     def flush() -> None:
-        if pending:
-            store.add(pending, embedder.embed_documents([embedding_text(c) for c in pending]))
-            report.chunks_added += len(pending)
-            pending.clear()
+        if not batch:
+            return
+        with manifest.transaction():
+            for article, digest, thash, signature, chunks in batch:
+                manifest.put(article, "pending", digest, thash, len(chunks), signature=signature)
+        for article, *_ in batch:
+            store.delete_article(article.id)  # an earlier version's chunks
+        chunks = [c for *_, cs in batch for c in cs]
+        if chunks:
+            store.add(chunks, embedder.embed_documents([embedding_text(c) for c in chunks]))
+        manifest.set_state([a.id for a, *_ in batch], "indexed")
+        report.chunks_added += len(chunks)
+        batch.clear()
 
-    for article, digest in latest.values():
+    for article in _bar(articles, progress):
+        digest = content_hash(article)
         previous = stored.get(article.id)
         if previous == digest:
             report.unchanged += 1
             continue
+        thash, signature = text_hash(article.text), minhash(article.text)
+        near.remove(article.id)  # its own earlier version is not a copy of it
+        original = manifest.by_text_hash(thash) or near.find(signature)
+        original = original or next((a.id for a, _, h, _, _ in batch if h == thash), None)
+        if original and original != article.id:
+            flush()  # the original may be in the batch: index it first
+            if previous is not None:
+                store.delete_article(article.id)
+            manifest.put(article, "copy", digest, thash, canonical=original)
+            report.duplicates += 1
+            report.copies[article.id] = original
+            continue
         if previous is not None:
-            flush()
-            store.delete_article(article.id)
             report.updated += 1
         else:
             report.added += 1
-        pending.extend(chunker.split(article))
-        if len(pending) >= batch_size:
+        near.add(article.id, signature)
+        batch.append((article, digest, thash, signature_bytes(signature), chunker.split(article)))
+        if sum(len(b[-1]) for b in batch) >= batch_size:
             flush()
         if on_article:
             on_article(article)
     flush()
+
+
+def remove(keys: Sequence[str], store: Store, embedder: Embedder, manifest: Manifest, source: str | None = None,
+           chunker: Chunker | None = None) -> IngestReport:
+    """Delete articles by id or url, or every article of ``source``.
+
+    A removed article's oldest remaining copy (another outlet's version) is indexed in its place.
+    """
+    report = IngestReport()
+    repair(store, manifest)
+    ids = [i for key in keys for i in manifest.find(key)] + (manifest.ids_from(source) if source else [])
+    ids = list(dict.fromkeys(ids))
+    for key in keys:
+        if not manifest.find(key):
+            report.errors.append(Problem(key, None, "no article with this id or url; list them with newsrag stats"))
+    if not ids:
+        return report
+    manifest.set_state(ids, "pending")
+    gone = set(ids)
+    promote = []
+    for canonical, copies in manifest.copies(ids).items():
+        survivors = [c for c in copies if c.id not in gone]
+        if canonical in gone and survivors:
+            promote.append(survivors[0].article())
+            for copy in survivors[1:]:
+                manifest.put(copy.article(), "copy", copy.content_hash, copy.text_hash, canonical=survivors[0].id)
+    for article_id in ids:
+        store.delete_article(article_id)
+    manifest.delete(ids + [a.id for a in promote])
+    report.removed = len(ids)
+    if promote:
+        _index(promote, store, embedder, manifest, chunker or Chunker(), 64, report, None, False)
     return report
+
+
+def repair(store: Store, manifest: Manifest) -> int:
+    """Undo what an interrupted ingest or removal left half done; returns the articles repaired."""
+    pending = [e.id for e in manifest.entries("pending")]
+    for article_id in pending:
+        store.delete_article(article_id)
+    manifest.delete(pending)
+    return len(pending)
+
+
+def adopt(store: Store, manifest: Manifest) -> int:
+    """Fill an empty manifest from an archive indexed before manifests existed."""
+    if manifest.entries() or not store.count():
+        return 0
+    got = store.collection.get(include=["metadatas"])
+    articles: dict[str, dict] = {}
+    counts: dict[str, int] = {}
+    for meta in got["metadatas"] or []:
+        articles.setdefault(meta["article_id"], meta)
+        counts[meta["article_id"]] = counts.get(meta["article_id"], 0) + 1
+    from datetime import datetime
+
+    with manifest.transaction():
+        for article_id, meta in articles.items():
+            published = datetime.fromisoformat(meta["published_at"]) if meta.get("published_at") else None
+            article = Article(article_id, "", meta.get("title", ""), meta.get("url", ""), meta.get("source", ""), published,
+                              meta.get("language", ""))
+            manifest.put(article, "indexed", meta.get("content_hash", ""), "", counts[article_id])
+    return len(articles)
+
+
+def _bar(articles: Sequence[Article], show: bool | None):
+    from tqdm import tqdm
+
+    return tqdm(articles, unit="article", desc="indexing", disable=not (sys.stderr.isatty() if show is None else show))

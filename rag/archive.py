@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from index.chunk import Chunker
 from index.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
 from index.errors import ArchiveError
-from index.ingest import IngestReport, ingest
+from index.ingest import IngestReport, adopt, ingest, remove
+from index.manifest import Manifest, entry_dict
 from index.store import Store, persistent_client
 from index.types import Article
 
@@ -27,7 +29,7 @@ from .llm import LLM, LlamaCppLLM, Message
 from .prompt import NO_ANSWER, build_messages
 from .query import detect_language
 from .retrieve import Retriever
-from .types import Answer, Hit
+from .types import Answer, Citation, Hit
 
 MARKER_FILE = "newsrag.json"
 ABSTAIN = {
@@ -51,9 +53,11 @@ class Archive:
         llm: LLM | Callable[[], LLM],
         top_k: int = 4,
         chunker: Chunker | None = None,
+        manifest: Manifest | None = None,
     ):
         self.path = path
         self.store = store
+        self.manifest = manifest or Manifest(path / "manifest.sqlite")
         self.embedder = embedder
         self._llm = llm
         self.retriever = Retriever(store, embedder, top_k=top_k)
@@ -88,7 +92,10 @@ class Archive:
         if settings is None:
             marker.write_text(json.dumps({"format": 1, "embedder": embedder.name}, indent=2) + "\n")
         models_dir = models_dir or models.default_models_dir()
-        return cls(path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir))), top_k=top_k)
+        manifest = Manifest(path / "manifest.sqlite")
+        adopt(store, manifest)
+        return cls(path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir))), top_k=top_k,
+                   manifest=manifest)
 
     @property
     def llm(self) -> LLM:
@@ -100,10 +107,25 @@ class Archive:
         """Load the LLM now rather than on the first question."""
         _ = self.llm
 
-    def ingest(self, paths: Iterable[str | Path], on_article: Callable[[Article], None] | None = None) -> IngestReport:
-        """Add new and changed articles from files, folders or globs; see `IngestReport`."""
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        on_article: Callable[[Article], None] | None = None,
+        on_removed: Callable[[Article, list[str]], None] | None = None,
+        progress: bool | None = False,
+    ) -> IngestReport:
+        """Add new and changed articles from files, folders or globs; see `IngestReport`.
+
+        ``on_removed`` gets each article with the boilerplate lines cleaning removed from it.
+        """
         self._chunker = self._chunker or Chunker()
-        return ingest(paths, self.store, self.embedder, self._chunker, on_article=on_article)
+        return ingest(paths, self.store, self.embedder, self.manifest, self._chunker,
+                      on_article=on_article, on_removed=on_removed, progress=progress)
+
+    def remove(self, keys: Sequence[str] = (), source: str | None = None) -> IngestReport:
+        """Delete articles by id or url, or all of one outlet (``source``)."""
+        self._chunker = self._chunker or Chunker()
+        return remove(keys, self.store, self.embedder, self.manifest, source=source, chunker=self._chunker)
 
     def retrieve(self, question: str, top_k: int | None = None) -> list[Hit]:
         return self.retriever.retrieve(question, top_k)
@@ -122,7 +144,7 @@ class Archive:
         def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
             timings.setdefault("ttft_s", time.perf_counter() - start)
             timings["total_s"] = time.perf_counter() - start
-            return Answer(question, text, citations(cited, hits), abstained=abstained, hits=hits, timings=timings)
+            return Answer(question, text, self._with_copies(citations(cited, hits)), abstained=abstained, hits=hits, timings=timings)
 
         raw = ""
         if hits:
@@ -156,6 +178,11 @@ class Archive:
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream ended without an Answer")
+
+    def _with_copies(self, cited: list[Citation]) -> list[Citation]:
+        """Citations listing the other outlets that ran the same story."""
+        copies = self.manifest.copies(c.article_id for c in cited)
+        return [replace(c, alternates=tuple(entry_dict(e) for e in copies.get(c.article_id, []))) for c in cited]
 
     def stats(self) -> dict:
         return {"path": str(self.path), "embedder": self.embedder.name, **self.store.stats()}

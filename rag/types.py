@@ -27,6 +27,7 @@ class Citation:
     published_at: str
     url: str
     quote: str
+    alternates: tuple[dict, ...] = ()  # other outlets' copies of the article: id, source, url, published_at, title
 
     @property
     def about(self) -> str:
@@ -34,10 +35,14 @@ class Citation:
         return ", ".join(x for x in (self.source, self.published_at) if x)
 
     def to_dict(self) -> dict:
-        return {
+        """FORMATS.md's citation object; ``alternates`` is added only when other outlets ran the story."""
+        out = {
             "n": self.n, "article_id": self.article_id, "title": self.title, "source": self.source,
             "published_at": self.published_at, "url": self.url, "quote": self.quote,
         }
+        if self.alternates:
+            out["alternates"] = list(self.alternates)
+        return out
 
 
 @dataclass
