@@ -23,7 +23,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     fi
     wheel=$(scripts/build-llama-cpp.sh "$VENV/bin/python")
     pip install "$wheel"
-    pip install -e ".[st,test]"
+    pip install -e ".[st,test,bench]"
     echo "$want" > "$stamp"
 fi
 
