@@ -29,6 +29,7 @@ SUFFIXES = {".jsonl", ".txt", ".md", ".html", ".htm"} | FEED_SUFFIXES | WARC_SUF
 KNOWN_FIELDS = {"id", "title", "text", "url", "source", "published_at", "language"}
 MIN_LETTERS_FOR_LANGUAGE = 20
 _HEADER = re.compile(r"^(title|source|date|published_at|url|language|id)\s*:\s*(.+)$", re.I)
+MAX_PAGE_BYTES = 50 * 10**6  # one text/HTML page or feed; JSONL and WARC files are streamed, any size
 _RULE = re.compile(r"^[\s\-—–―_=*]+$")
 _BLOCKS = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tr",
            "section", "article", "figure", "figcaption", "header", "footer", "hr")
@@ -78,7 +79,18 @@ def _read_file(path: Path) -> Iterator[Article | Problem]:
     if suffix in WARC_SUFFIXES:
         yield from _read_warc(path)
         return
+    if suffix == ".jsonl":
+        yield from _read_jsonl(path)
+        return
     try:
+        size = path.stat().st_size
+        if size > MAX_PAGE_BYTES:
+            yield Problem(str(path), None, f"{size / 1e6:.0f} MB is too large for one page or feed (limit "
+                                           f"{MAX_PAGE_BYTES // 10**6} MB); split it or convert it to JSONL")
+            return
+        if size == 0:
+            yield Problem(str(path), None, "empty file; remove it from the sources")
+            return
         data = path.read_bytes()
     except OSError as e:
         yield Problem(str(path), None, f"cannot read file ({e.strerror}); check the path and its permissions")
@@ -94,9 +106,7 @@ def _read_file(path: Path) -> Iterator[Article | Problem]:
     except UnicodeDecodeError as e:
         yield Problem(str(path), None, f"not valid UTF-8 at byte {e.start}; re-save the file as UTF-8")
         return
-    if suffix == ".jsonl":
-        yield from _read_jsonl(path, text)
-    elif suffix in (".html", ".htm"):
+    if suffix in (".html", ".htm"):
         yield _read_html(path, text)
     else:
         yield from _read_text(path, text)
@@ -127,19 +137,36 @@ def _expand(pattern: str) -> tuple[list[Path], Problem | None]:
     return [], Problem(pattern, None, "no such file or directory; check the path")
 
 
-def _read_jsonl(path: Path, text: str) -> Iterator[Article | Problem]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            yield Problem(str(path), number, f"invalid JSON ({e.msg} at column {e.colno}); fix or delete the line")
-            continue
-        if not isinstance(record, dict):
-            yield Problem(str(path), number, "expected a JSON object with at least a 'text' field")
-            continue
-        yield _from_record(record, str(path), number)
+def _read_jsonl(path: Path) -> Iterator[Article | Problem]:
+    """Read line by line (any size); a line that is not UTF-8 or not JSON is reported alone."""
+    try:
+        f = path.open("rb")
+    except OSError as e:
+        yield Problem(str(path), None, f"cannot read file ({e.strerror}); check the path and its permissions")
+        return
+    with f:
+        for number, raw in enumerate(f, start=1):
+            if not raw.strip():
+                continue
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                yield Problem(str(path), number, f"not valid UTF-8 at byte {e.start} of the line; re-save the file as UTF-8")
+                continue
+            if b"\x00" in raw:
+                yield Problem(str(path), number, "binary data, not a JSON line; remove it from the sources")
+                continue
+            yield _jsonl_record(path, number, line)
+
+
+def _jsonl_record(path: Path, number: int, line: str) -> Article | Problem:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as e:
+        return Problem(str(path), number, f"invalid JSON ({e.msg} at column {e.colno}); fix or delete the line")
+    if not isinstance(record, dict):
+        return Problem(str(path), number, "expected a JSON object with at least a 'text' field")
+    return _from_record(record, str(path), number)
 
 
 def _from_record(record: dict, path: str, number: int | None) -> Article | Problem:

@@ -101,3 +101,25 @@ def test_html_without_article_text_is_a_problem(tmp_path):
     (tmp_path / "empty.html").write_text("<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>")
     [problem] = list(load([tmp_path / "empty.html"]))
     assert isinstance(problem, Problem) and "no article text" in problem.reason
+
+
+def test_bad_lines_and_files_never_lose_the_good_ones(tmp_path, monkeypatch):
+    import sys
+
+    load_module = sys.modules["index.load"]
+    good = '{"id": "ok", "text": "Una noticia completa sobre el puerto."}\n'
+    (tmp_path / "mixed.jsonl").write_bytes(
+        good.encode() + b'{"id": "latin", "text": "Espa\xf1a"}\n' + b"\x00\x01binary\n" + b'{"id": "ok2", "text": "Otra noticia."}\n'
+    )
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "huge.html").write_bytes(b"<p>x</p>" * 20)
+    monkeypatch.setattr(load_module, "MAX_PAGE_BYTES", 100)
+    items = list(load([tmp_path]))
+    assert sorted(a.id for a in items if not hasattr(a, "reason")) == ["ok", "ok2"]
+    problems = sorted(str(p) for p in items if hasattr(p, "reason"))
+    assert problems == [
+        f"{tmp_path / 'empty.txt'}: empty file; remove it from the sources",
+        f"{tmp_path / 'huge.html'}: 0 MB is too large for one page or feed (limit 0 MB); split it or convert it to JSONL",
+        f"{tmp_path / 'mixed.jsonl'}:2: not valid UTF-8 at byte 29 of the line; re-save the file as UTF-8",
+        f"{tmp_path / 'mixed.jsonl'}:3: binary data, not a JSON line; remove it from the sources",
+    ]
