@@ -12,6 +12,7 @@ article are recorded as its copies, not indexed; their outlets and urls are cite
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -98,6 +99,7 @@ def ingest(
 def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manifest: Manifest, chunker: Chunker,
            batch_size: int, report: IngestReport, on_article, progress: bool | None) -> None:
     stored = manifest.hashes()
+    ingested = int(time.time())
     near = NearDuplicates()
     for article_id, signature in manifest.signatures():
         near.add(article_id, signature_from_bytes(signature))
@@ -141,7 +143,10 @@ def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manife
         else:
             report.added += 1
         near.add(article.id, signature)
-        batch.append((article, digest, thash, signature_bytes(signature), chunker.split(article)))
+        chunks = chunker.split(article)
+        for chunk in chunks:  # when it was ingested, beside when it was published
+            chunk.meta["ingested_ts"] = ingested
+        batch.append((article, digest, thash, signature_bytes(signature), chunks))
         if sum(len(b[-1]) for b in batch) >= batch_size:
             flush()
         if on_article:

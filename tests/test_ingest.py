@@ -167,3 +167,19 @@ def test_cli_remove(tmp_path, articles_file, capsys):
     assert "removed 1" in out and "missing-id: no article with this id or url" in err
     assert main(["remove", *archive]) == 1
     assert "nothing to remove" in capsys.readouterr().err
+
+
+def test_dates_outlets_and_languages_work_as_store_filters(tmp_path, articles_file):
+    import time
+
+    archive = open_archive(tmp_path / "arch")
+    before = int(time.time())
+    archive.ingest([articles_file])
+    query = archive.embedder.embed_query("harbour bridge")
+    march_3 = 1709424000  # 2024-03-03T00:00:00Z
+    found = {c.article_id for c, _ in archive.store.query(query, 10, where={"published_ts": {"$gte": march_3}})}
+    assert found == {"a2"}
+    assert {c.article_id for c, _ in archive.store.query(query, 10, where={"source": "Coast Times"})} == {"a1"}
+    assert {c.article_id for c, _ in archive.store.query(query, 10, where={"language": "es"})} == {"a2"}
+    chunk, _ = archive.store.query(query, 1)[0]
+    assert chunk.meta["ingested_ts"] >= before and chunk.meta["published_ts"] < before  # publication, not ingest time
