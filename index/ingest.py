@@ -112,7 +112,8 @@ def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manife
             for article, digest, thash, signature, chunks in batch:
                 manifest.put(article, "pending", digest, thash, len(chunks), signature=signature)
         for article, *_ in batch:
-            store.delete_article(article.id)  # an earlier version's chunks
+            if article.id in stored:
+                store.delete_article(article.id)  # an earlier version's chunks
         chunks = [c for *_, cs in batch for c in cs]
         if chunks:
             store.add(chunks, embedder.embed_documents([embedding_text(c) for c in chunks]))

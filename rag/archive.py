@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from index.chunk import Chunker
 from index.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
@@ -30,6 +30,9 @@ from .prompt import NO_ANSWER, build_messages
 from .query import detect_language
 from .retrieve import Retriever
 from .types import Answer, Citation, Hit
+
+if TYPE_CHECKING:
+    from .filters import Filters
 
 MARKER_FILE = "newsrag.json"
 ABSTAIN = {
@@ -119,16 +122,19 @@ class Archive:
         ``on_removed`` gets each article with the boilerplate lines cleaning removed from it.
         """
         self._chunker = self._chunker or Chunker()
+        self.retriever.refresh()
         return ingest(paths, self.store, self.embedder, self.manifest, self._chunker,
                       on_article=on_article, on_removed=on_removed, progress=progress)
 
     def remove(self, keys: Sequence[str] = (), source: str | None = None) -> IngestReport:
         """Delete articles by id or url, or all of one outlet (``source``)."""
         self._chunker = self._chunker or Chunker()
+        self.retriever.refresh()
         return remove(keys, self.store, self.embedder, self.manifest, source=source, chunker=self._chunker)
 
-    def retrieve(self, question: str, top_k: int | None = None) -> list[Hit]:
-        return self.retriever.retrieve(question, top_k)
+    def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        """The passages for a question: dense and keyword rankings fused, within ``filters``."""
+        return self.retriever.retrieve(question, top_k, filters)
 
     def stream(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text as it is generated, then the final `Answer`.

@@ -1,23 +1,98 @@
-"""Dense retrieval: embed the question and take the nearest chunks from the store.
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank.
 
-Keyword search, fusion, filters and per-article diversity are not handled yet.
+Both rankings honour the same filters (dates, outlets, language). At most ``per_article``
+chunks of one article are kept so that several articles can speak. A reranker can be passed
+in; none is used by default (the one that installs offline is English-only and made
+English-to-Spanish ranking worse). The keyword index is rebuilt when the store's chunk count
+changes; a change that keeps the count (an update of the same length) needs `refresh`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable, Sequence
+
 from index.embed import Embedder
+from index.keyword import KeywordIndex
 from index.store import Store
 
 from .types import Hit
 
+if TYPE_CHECKING:
+    from .filters import Filters
+
+RRF_K = 60
+Reranker = Callable[[str, list[Hit]], list[Hit]]
+
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, top_k: int = 4):
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        top_k: int = 4,
+        candidates: int = 30,
+        per_article: int = 2,
+        hybrid: bool = True,
+        reranker: Reranker | None = None,
+    ):
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
+        self.candidates = candidates
+        self.per_article = per_article
+        self.hybrid = hybrid
+        self.reranker = reranker
+        self._keyword: KeywordIndex | None = None
+        self._keyword_count = -1
 
-    def retrieve(self, question: str, top_k: int | None = None) -> list[Hit]:
-        vector = self.embedder.embed_query(question)
-        found = self.store.query(vector, top_k or self.top_k)
-        return [Hit(chunk=chunk, score=score, rank=i) for i, (chunk, score) in enumerate(found, start=1)]
+    def refresh(self) -> None:
+        """Forget the keyword index (after the archive changed)."""
+        self._keyword = None
+
+    def keyword_index(self) -> KeywordIndex:
+        count = self.store.count()
+        if self._keyword is None or count != self._keyword_count:
+            self._keyword, self._keyword_count = KeywordIndex.from_store(self.store), count
+        return self._keyword
+
+    def retrieve(self, question: str, top_k: int | None = None, filters: "Filters | None" = None) -> list[Hit]:
+        top_k = top_k or self.top_k
+        n = max(self.candidates, top_k * 3)
+        where = filters.where() if filters else None
+        dense = self.store.query(self.embedder.embed_query(question), n, where=where)
+        rankings = [dense]
+        if self.hybrid:
+            keyword = self.keyword_index()
+            mask = None
+            if filters:
+                mask = keyword.mask(
+                    since_ts=int(filters.since.timestamp()) if filters.since else None,
+                    until_ts=int(filters.until.timestamp()) if filters.until else None,
+                    sources=filters.sources, language=filters.language,
+                )
+            rankings.append(keyword.search(question, n, mask))
+        hits = fuse(rankings, top_k if self.reranker is None else n, self.per_article)
+        if self.reranker is not None:
+            hits = self.reranker(question, hits)[:top_k]
+        return [Hit(h.chunk, h.score, rank) for rank, h in enumerate(hits, start=1)]
+
+
+def fuse(rankings: Sequence[Sequence[tuple]], k: int, per_article: int) -> list[Hit]:
+    """Reciprocal rank fusion of (chunk, score) rankings, at most ``per_article`` chunks per article."""
+    scores: dict[str, float] = {}
+    chunks = {}
+    for ranking in rankings:
+        for rank, (chunk, _) in enumerate(ranking, start=1):
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+            chunks[chunk.id] = chunk
+    out: list[Hit] = []
+    taken: dict[str, int] = {}
+    for cid in sorted(scores, key=lambda c: -scores[c]):
+        article = chunks[cid].article_id
+        if taken.get(article, 0) >= per_article:
+            continue
+        taken[article] = taken.get(article, 0) + 1
+        out.append(Hit(chunks[cid], scores[cid], len(out) + 1))
+        if len(out) == k:
+            break
+    return out

@@ -1,0 +1,59 @@
+from index.keyword import KeywordIndex, tokenize
+from index.types import Chunk
+from rag.retrieve import fuse
+
+from .fakes import FakeEmbedder, FakeLLM
+
+
+def chunk(cid, article, text, **meta):
+    return Chunk(cid, article, text, 0, {"article_id": article, **meta})
+
+
+def test_keyword_index_folds_accents_drops_stopwords_and_filters():
+    chunks = [
+        chunk("1", "a", "La comisaria Irene Campos presentó el informe.", published_ts=100, source="Diario", language="es"),
+        chunk("2", "b", "The commuters complained about delays.", published_ts=200, source="Times", language="en"),
+        chunk("3", "c", "Campos de fútbol nuevos en Valdemora.", published_ts=300, source="Diario", language="es"),
+    ]
+    index = KeywordIndex(chunks)
+    assert tokenize("¿Qué dijo la Comisaría?", index._stop) == ["dijo", "comisaria"]
+    assert [c.id for c, _ in index.search("Irene Campos report", 3)] == ["1", "3"]
+    assert [c.id for c, _ in index.search("Campos", 3, index.mask(since_ts=200))] == ["3"]
+    assert [c.id for c, _ in index.search("Campos", 3, index.mask(sources=["Times"]))] == []
+    assert index.search("the and of", 3) == []
+
+
+def test_fusion_rewards_agreement_and_caps_chunks_per_article():
+    a1, a2, a3, b1 = (chunk(i, i[0], i) for i in ("a1", "a2", "a3", "b1"))
+    dense = [(a1, 0.9), (a2, 0.8), (a3, 0.7), (b1, 0.6)]
+    keyword = [(b1, 9.0), (a3, 5.0)]
+    hits = fuse([dense, keyword], k=3, per_article=2)
+    assert [h.chunk.id for h in hits] == ["b1", "a3", "a1"]  # in both rankings first; a2 dropped by the cap
+    assert [h.rank for h in hits] == [1, 2, 3]
+
+
+class NameBlind(FakeEmbedder):
+    """A dense model that does not know rare names: capitalised words are dropped before embedding."""
+
+    name = "fake-name-blind"
+
+    def embed_documents(self, texts):
+        return super().embed_documents([" ".join(w for w in t.split() if not w[:1].isupper()) for t in texts])
+
+
+def test_keyword_ranking_brings_back_a_name_the_dense_ranking_cannot_see(tmp_path):
+    from rag import Archive
+
+    from .conftest import write_jsonl
+
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda omicron".split()
+    records = [{"id": f"n{i}", "text": f"harbour {words[i]} {words[i - 1]} notes." if i < 3 else f"{words[i]} {words[i - 3]} minutes."}
+               for i in range(12)]
+    records.append({"id": "target", "text": "Zubizarreta explicó el plan del puerto."})
+    archive = Archive.open(tmp_path / "arch", embedder=NameBlind(), llm=FakeLLM())
+    archive.ingest([write_jsonl(tmp_path / "n.jsonl", records)])
+    question = "What did Zubizarreta say about the harbour?"
+    archive.retriever.hybrid = False
+    assert "target" not in [h.chunk.article_id for h in archive.retrieve(question, 3)]
+    archive.retriever.hybrid = True
+    assert "target" in [h.chunk.article_id for h in archive.retrieve(question, 4)]
