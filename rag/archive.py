@@ -27,7 +27,7 @@ from . import models
 from .cite import attribute, citations, clean_markers
 from .llm import LLM, LlamaCppLLM, Message
 from .prompt import NO_ANSWER, build_messages
-from .query import detect_language
+from .query import detect_language, standalone
 from .retrieve import Retriever
 from .types import Answer, Citation, Hit
 
@@ -144,8 +144,13 @@ class Archive:
         """
         start = time.perf_counter()
         language = detect_language(question)
-        hits = self.retrieve(question, top_k)
-        timings = {"retrieval_s": time.perf_counter() - start}
+        timings: dict[str, float] = {}
+        search = question
+        if history:  # a follow-up is searched for as a standalone question
+            search = standalone(question, history, self.llm)
+            timings["rewrite_s"] = time.perf_counter() - start
+        hits = self.retrieve(search, top_k)
+        timings["retrieval_s"] = time.perf_counter() - start - timings.get("rewrite_s", 0.0)
 
         def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
             timings.setdefault("ttft_s", time.perf_counter() - start)

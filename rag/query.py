@@ -1,12 +1,16 @@
-"""Question analysis: which language a question is written in.
+"""Question analysis: which language a question is written in, and follow-ups made standalone.
 
-A stopword count over a handful of European languages; it does not handle short
-questions without function words well (it then falls back to ``default``).
+Language detection is a stopword count over a handful of European languages; it does not
+handle short questions without function words well (it then falls back to ``default``).
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from .llm import LLM, Message
 
 _STOPWORDS = {
     "en": "the of and to in is was what who when where which how did does do are were for on with that this from by about after before why",
@@ -28,3 +32,33 @@ def detect_language(text: str, default: str = "en") -> str:
     scores = {lang: sum(w in vocab for w in words) for lang, vocab in _WORDS.items()}
     best = max(scores, key=scores.get)
     return best if scores[best] > 0 else default
+
+
+def standalone(question: str, history: Sequence["Message"], llm: "LLM", max_chars: int = 400) -> str:
+    """Rewrite a follow-up (``"And by how many votes?"``) into a question that stands alone.
+
+    The model sees the last two exchanges; answers are cut to ``max_chars``. When its reply is
+    unusable (empty, several lines, much longer than a question), the previous question and
+    this one are joined instead, which still gives retrieval the missing subject.
+    """
+    from .prompt import load_prompt
+
+    turns = list(history)[-4:]
+    if not turns:
+        return question
+    lines = []
+    for turn in turns:
+        text = re.sub(r"\s*\[\d+\]", "", turn["content"]).strip()
+        who = "User" if turn["role"] == "user" else "Assistant"
+        lines.append(f"{who}: {text[:max_chars]}")
+    prompt = load_prompt("rewrite")
+    values = {"history": "\n".join(lines), "question": question}
+    reply = llm.complete(
+        [{"role": "system", "content": prompt["system"].substitute(values)},
+         {"role": "user", "content": prompt["user"].substitute(values)}],
+        max_tokens=80,
+    ).strip().strip('"').strip()
+    if reply and "\n" not in reply and len(reply) <= 3 * len(question) + 150:
+        return reply
+    previous = next((t["content"] for t in reversed(turns) if t["role"] == "user"), "")
+    return f"{previous} {question}".strip()

@@ -33,18 +33,23 @@ class FakeEmbedder(Embedder):
 
 
 class FakeLLM(LLM):
-    """Replies with a scripted text, streamed in small pieces; records the messages it got."""
+    """Replies with a scripted text, streamed in small pieces; records the messages it got.
+
+    ``replies`` (when set) are used one per call before falling back to ``reply``.
+    """
 
     name = "fake-llm"
 
-    def __init__(self, reply: str = "Answer [1]."):
+    def __init__(self, reply: str = "Answer [1].", replies: Sequence[str] = ()):
         self.reply = reply
+        self.replies = list(replies)
         self.calls: list[list[Message]] = []
 
     def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
         self.calls.append(list(messages))
-        for i in range(0, len(self.reply), 4):
-            yield self.reply[i : i + 4]
+        text = self.replies.pop(0) if self.replies else self.reply
+        for i in range(0, len(text), 4):
+            yield text[i : i + 4]
 
 
 class FakeSupport(Support):

@@ -72,3 +72,25 @@ def test_prompt_file_is_package_data():
 ])
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+def test_a_follow_up_is_searched_for_as_a_standalone_question(fake_archive):
+    history = [{"role": "user", "content": "¿Qué inauguró Soria?"}, {"role": "assistant", "content": "Un puente nuevo [1]."}]
+    fake_archive.llm.replies = ["How much did the Velport harbour repairs cost?"]
+    fake_archive.llm.reply = "2 million euros [1]."
+    answer = fake_archive.ask("And how much did that cost?", history=history)
+    rewrite, final = fake_archive.llm.calls
+    assert "User: ¿Qué inauguró Soria?\nAssistant: Un puente nuevo." in rewrite[1]["content"]
+    assert answer.hits[0].chunk.article_id == "a1"  # found with the rewritten question
+    assert final[1:3] == history and final[-1]["content"].count("And how much did that cost?") == 1
+    assert "rewrite_s" in answer.timings
+
+
+def test_an_unusable_rewrite_falls_back_to_joining_the_two_questions():
+    from rag.query import standalone
+
+    from .fakes import FakeLLM
+
+    history = [{"role": "user", "content": "¿Cuánto costó el puente de Soria?"}, {"role": "assistant", "content": "9 millones."}]
+    assert standalone("¿Y cuándo abrió?", history, FakeLLM("line one\nline two")) == "¿Cuánto costó el puente de Soria? ¿Y cuándo abrió?"
+    assert standalone("¿Y cuándo abrió?", [], FakeLLM("unused")) == "¿Y cuándo abrió?"

@@ -33,7 +33,7 @@ def test_full_run_writes_records_report_and_plots(fake_archive, tmp_path):
     records = [json.loads(line) for line in (tmp_path / "run" / RESULTS).read_text().splitlines()]
     assert [r["id"] for r in records] == ["q1", "q2", "q3", "q4"]
     assert records[0]["citations"] == ["a1"] and records[3]["gold_articles"] == ["a2"]
-    follow_up = fake_archive.llm.calls[1]
+    follow_up = fake_archive.llm.calls[2]  # calls[1] rewrote the follow-up for retrieval
     assert follow_up[1] == {"role": "user", "content": QUESTIONS[0].question}  # history from q1
     assert json.loads((tmp_path / "run" / "report.json").read_text()) == json.loads(json.dumps(report))
     assert "| accuracy | 0.250 |" in (tmp_path / "run" / "report.md").read_text()
