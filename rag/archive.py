@@ -24,11 +24,12 @@ from index.store import Store, persistent_client
 from index.types import Article
 
 from . import models
-from .cite import attribute, citations, clean_markers
+from .cite import attribute, citations, clean_markers, unsupported
 from .llm import LLM, LlamaCppLLM, Message
 from .prompt import NO_ANSWER, build_messages
 from .query import detect_language, standalone
 from .retrieve import Retriever
+from .support import LexicalSupport, Support
 from .types import Answer, Citation, Hit
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class Archive:
         self.path = path
         self.store = store
         self.manifest = manifest or Manifest(path / "manifest.sqlite")
+        self.support: Support = LexicalSupport()
         self.embedder = embedder
         self._llm = llm
         self.retriever = Retriever(store, embedder, top_k=top_k)
@@ -155,7 +157,11 @@ class Archive:
         def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
             timings.setdefault("ttft_s", time.perf_counter() - start)
             timings["total_s"] = time.perf_counter() - start
-            return Answer(question, text, self._with_copies(citations(cited, hits)), abstained=abstained, hits=hits, timings=timings)
+            answer = Answer(question, text, self._with_copies(citations(cited, hits, text)), abstained=abstained, hits=hits,
+                            timings=timings)
+            if not abstained:
+                answer.unsupported = unsupported(text, hits, self.support)
+            return answer
 
         raw = ""
         if hits:

@@ -9,9 +9,12 @@ cited passage supports its sentence is not handled yet: the quote is the whole p
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .types import Citation, Hit
+
+if TYPE_CHECKING:
+    from .support import Support
 
 _MARKER = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*(?:,|-|–|and|y)\s*\d+)*)\s*\]", re.I)
 _SPACES = re.compile(r"[ \t]+([.,;:!?])")
@@ -59,8 +62,13 @@ def _fold_references(text: str) -> str:
     return "".join(out).strip()
 
 
-def citations(cited: Sequence[int], hits: Sequence[Hit]) -> list[Citation]:
-    """One `Citation` per cited passage number, in order of first mention."""
+def citations(cited: Sequence[int], hits: Sequence[Hit], text: str = "") -> list[Citation]:
+    """One `Citation` per cited passage number, in order of first mention.
+
+    With the answer ``text``, each quote is the passage sentence that best matches the answer's
+    sentences citing it; without it, the whole passage.
+    """
+    claims = sentences(text) if text else []
     out = []
     for n in cited:
         chunk = hits[n - 1].chunk
@@ -73,7 +81,8 @@ def citations(cited: Sequence[int], hits: Sequence[Hit]) -> list[Citation]:
                 source=meta.get("source", ""),
                 published_at=(meta.get("published_at") or "")[:10],
                 url=meta.get("url", ""),
-                quote=chunk.text,
+                quote=best_quote([c for c, ns in claims if n in ns], chunk.text) if claims else chunk.text,
+                passage=chunk.text,
             )
         )
     return out
@@ -141,6 +150,44 @@ def attribute(text: str, hits: Sequence[Hit], min_share: float = 0.5) -> str:
     return "".join(out)
 
 
-def _anchors(text: str) -> set[str]:
-    """Numbers (separators removed) and capitalised words: what a translation keeps."""
-    return {re.sub(r"[.,]", "", a) if a[0].isdigit() else a.lower() for a in _ANCHOR.findall(text)}
+def anchors(text: str) -> set[str]:
+    """Numbers (separators removed) and capitalised words that are not function words: what a translation keeps."""
+    from .query import FUNCTION_WORDS
+
+    out = {re.sub(r"[.,]", "", a) if a[0].isdigit() else a.lower() for a in _ANCHOR.findall(text)}
+    return out - FUNCTION_WORDS
+
+
+_anchors = anchors
+_WORD = re.compile(r"\w{4,}")
+
+
+def best_quote(claims: Sequence[str], passage: str) -> str:
+    """The part of ``passage`` that backs ``claims``: from the first to the last of the passage
+    sentences that best match each claim (numbers and names count double). It is always a
+    substring of the passage; the whole passage when no sentence matches."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+?(?:[.!?»\"](?=\s|$)|$)", passage)]
+    chosen = []
+    for claim in claims:
+        wanted, words = anchors(claim), {w.lower() for w in _WORD.findall(claim)}
+        best, score = None, 0
+        for span in spans:
+            sentence = passage[span[0]:span[1]]
+            s = 2 * len(anchors(sentence) & wanted) + len({w.lower() for w in _WORD.findall(sentence)} & words)
+            if s > score:
+                best, score = span, s
+        if best:
+            chosen.append(best)
+    if not chosen:
+        return passage
+    return passage[min(a for a, _ in chosen):max(b for _, b in chosen)].strip()
+
+
+def unsupported(text: str, hits: Sequence[Hit], support: "Support") -> list[str]:
+    """The answer's sentences that cite passages which do not support them (uncited ones are not judged)."""
+    out = []
+    for claim, cited in sentences(text):
+        numbers = [n for n in cited if 1 <= n <= len(hits)]
+        if numbers and not support.entails("\n\n".join(hits[n - 1].chunk.text for n in numbers), claim):
+            out.append(claim)
+    return out

@@ -21,6 +21,7 @@ _STOPWORDS = {
     "it": "il lo la gli le di e in che è era chi quando dove quale come per con un una non dopo prima perché",
 }
 _WORDS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
+FUNCTION_WORDS = frozenset(w for words in _WORDS.values() for w in words) | {"this", "these", "those", "it", "its", "they", "este", "esta", "estos", "estas"}
 NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian"}
 
 

@@ -28,6 +28,7 @@ class Citation:
     url: str
     quote: str
     alternates: tuple[dict, ...] = ()  # other outlets' copies of the article: id, source, url, published_at, title
+    passage: str = ""  # the whole retrieved passage the quote comes from
 
     @property
     def about(self) -> str:
@@ -55,6 +56,7 @@ class Answer:
     abstained: bool = False
     hits: list[Hit] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    unsupported: list[str] = field(default_factory=list)  # sentences their cited passages do not support
 
     def to_dict(self) -> dict:
         """The ``newsrag ask --json`` object of FORMATS.md."""
@@ -64,4 +66,5 @@ class Answer:
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            **({"unsupported": self.unsupported} if self.unsupported else {}),
         }

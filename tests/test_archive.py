@@ -22,7 +22,7 @@ def test_answer_cites_retrieved_passages_and_matches_the_json_contract(fake_arch
     assert [c.n for c in answer.citations] == [1]
     top = answer.hits[0].chunk
     assert answer.citations[0].article_id == top.article_id == "a1"
-    assert answer.citations[0].quote == top.text and answer.citations[0].source == "Coast Times"
+    assert answer.citations[0].quote in top.text == answer.citations[0].passage and answer.citations[0].source == "Coast Times"
     data = json.loads(json.dumps(answer.to_dict()))
     assert set(data) == {"question", "answer", "abstained", "citations", "timings"}
     assert set(data["citations"][0]) == {"n", "article_id", "title", "source", "published_at", "url", "quote"}

@@ -49,3 +49,33 @@ def test_model_answer_without_markers_gets_citations(fake_archive):
     answer = fake_archive.ask("How much did the Velport repairs cost?")
     assert answer.text == "Repairs at Velport cost 2 million euros [1]."
     assert answer.citations[0].article_id == "a1"
+
+
+def test_quotes_are_the_supporting_sentence_and_unsupported_sentences_are_marked(fake_archive):
+    fake_archive.llm.reply = "Repairs at Velport cost 2 million euros [1]. It cost 7 million [1]."
+    answer = fake_archive.ask("How much did the Velport harbour repairs cost?")
+    [citation] = answer.citations
+    assert citation.quote == "The harbour master said repairs cost 2 million euros."
+    assert citation.quote in citation.passage and citation.passage == answer.hits[0].chunk.text
+    assert answer.unsupported == ["It cost 7 million."]  # 7 is not in passage [1]
+    assert answer.to_dict()["unsupported"] == ["It cost 7 million."]
+
+
+def test_lexical_support_works_across_languages():
+    from rag.support import LexicalSupport
+
+    judge = LexicalSupport()
+    passage = "El nuevo acuerdo reemplazaría los documentos firmados entre Moscú y Pyongyang en 1961, 2000 y 2001."
+    assert judge.entails(passage, "The pact replaces the documents Moscow and Pyongyang signed in 1961, 2000 and 2001.")
+    assert not judge.entails(passage, "The pact replaces the documents signed in 1965.")
+    assert judge.entails(passage, "It replaces older agreements.")  # nothing checkable
+
+
+def test_a_quote_spans_the_sentences_its_claims_rest_on():
+    from rag.cite import best_quote
+
+    passage = "Ferries resumed at noon. The mayor spoke. Repairs cost 2 million euros.\n\nNothing else."
+    assert best_quote(["Ferries resumed at noon.", "Repairs cost 2 million."], passage) == (
+        "Ferries resumed at noon. The mayor spoke. Repairs cost 2 million euros."
+    )
+    assert best_quote(["Unrelated zzz."], passage) == passage
