@@ -158,7 +158,7 @@ class Archive:
             timings.setdefault("ttft_s", time.perf_counter() - start)
             timings["total_s"] = time.perf_counter() - start
             answer = Answer(question, text, self._with_copies(citations(cited, hits, text)), abstained=abstained, hits=hits,
-                            timings=timings)
+                            timings=timings, searched=search)
             if not abstained:
                 answer.unsupported = unsupported(text, hits, self.support)
             return answer
@@ -201,8 +201,30 @@ class Archive:
         copies = self.manifest.copies(c.article_id for c in cited)
         return [replace(c, alternates=tuple(entry_dict(e) for e in copies.get(c.article_id, []))) for c in cited]
 
+    def chat(self) -> "Chat":
+        """A conversation: each question is answered with the previous turns as context."""
+        return Chat(self)
+
     def stats(self) -> dict:
         return {"path": str(self.path), "embedder": self.embedder.name, **self.store.stats()}
+
+
+class Chat:
+    """Turns of one conversation with an archive; `stream` and `ask` remember what was said."""
+
+    def __init__(self, archive: Archive, max_turns: int = 3):
+        self.archive = archive
+        self.max_turns = max_turns
+        self.history: list[Message] = []
+
+    def stream(self, question: str, top_k: int | None = None) -> Iterator[str | Answer]:
+        for item in self.archive.stream(question, self.history[-2 * self.max_turns :], top_k):
+            if isinstance(item, Answer):
+                self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": item.text}]
+            yield item
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        return next(item for item in self.stream(question, top_k) if isinstance(item, Answer))
 
 
 def sample_files() -> list[Path]:

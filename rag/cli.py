@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, run, text in (
         ("ask", cmd_ask, "answer a question from the archive, with citations"),
+        ("chat", cmd_chat, "a conversation in the terminal: follow-up questions use the previous answers"),
         ("serve", cmd_serve, "serve the chat UI in the browser"),
         ("demo", cmd_demo, "ingest the bundled sample articles, then serve the chat UI"),
     ):
@@ -141,17 +142,42 @@ def cmd_remove(args, config: Config) -> int:
 
 
 def cmd_ask(args, config: Config) -> int:
-    from .types import Answer
-
     archive = open_archive(config)
     if args.json:
         print(json.dumps(archive.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
         return 0
-    # On a terminal the answer appears as it is generated; the final text (citation markers
-    # checked and completed) follows it when it differs. Pipes get the final text only.
-    live = sys.stdout.isatty()
+    show_answer(archive.stream(args.question), live=sys.stdout.isatty())
+    return 0
+
+
+def cmd_chat(args, config: Config) -> int:
+    """A conversation in the terminal: each question can follow up on the previous answers."""
+    chat = open_archive(config).chat()
+    live = sys.stdin.isatty() and sys.stdout.isatty()
+    while True:
+        try:
+            question = input("> " if live else "").strip()
+        except EOFError:
+            break
+        if question.lower() in ("exit", "quit", "salir"):
+            break
+        if question:
+            if not live:
+                print(f"> {question}")
+            answer = show_answer(chat.stream(question), live)
+            if answer.searched != question:
+                print(f"(searched for: {answer.searched})")
+            print()
+    return 0
+
+
+def show_answer(stream, live: bool):
+    """Print an answer as it streams (on a terminal) or once final, then its sources; return the `Answer`."""
+    from .types import Answer
+
+    # The final text (citation markers checked and completed) follows the live text when it differs.
     answer, streamed = None, ""
-    for item in archive.stream(args.question):
+    for item in stream:
         if isinstance(item, Answer):
             answer = item
         elif live:
@@ -161,11 +187,15 @@ def cmd_ask(args, config: Config) -> int:
     if not live or answer.text != streamed.strip():
         print(("\n\n" if live else "") + answer.text, end="")
     print()
+    for sentence in answer.unsupported:
+        print(f"(not supported by its sources: {sentence})")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
             print(f"[{c.n}] {c.title}" + (f" ({c.about})" if c.about else "") + (f"\n    {c.url}" if c.url else ""))
-    return 0
+            for alt in c.alternates:
+                print(f"    also: {alt['source'] or alt['id']}" + (f", {alt['url']}" if alt["url"] else ""))
+    return answer
 
 
 def cmd_serve(args, config: Config) -> int:

@@ -158,31 +158,31 @@ _YEAR_TAIL = r"(?:,?\s+(?:of\s+|del?\s+)?(?P<y>\d{4})\b)?"
 _NOT_PART = r"(?!\s+(?:of|de|del)\b)(?!['’]s\b)"  # "last week of June", "last year's": not a window
 _I = re.IGNORECASE
 
+_LEAD_EN = r"(?:(?:in|over|during|for|within)\s+)?"
+_LEAD_ES = r"(?:(?:en|durante)\s+)?"
+
 _TODAY = re.compile(rf"\b(?:today|hoy)\b(?!\s+(?:en\s+)?dia\b){_NOT_PART}", _I)
 _YESTERDAY = re.compile(rf"\b(?:yesterday|ayer)\b{_NOT_PART}", _I)
 _DAY_BEFORE = re.compile(r"\b(?:the\s+day\s+before\s+yesterday|anteayer|antier|antes\s+de\s+ayer)\b", _I)
 _CALENDAR_EN = re.compile(rf"(?<!\bthe\s)\b(?P<which>last|this)\s+(?P<unit>week|month|year)\b{_NOT_PART}", _I)
-_CALENDAR_ES = re.compile(
-    rf"\b(?:(?:(?:el|la)\s+)?(?P<unit>semana|mes|ano)\s+(?P<which>pasad[oa])|(?P<which2>est[ea])\s+(?P<unit2>semana|mes|ano))\b{_NOT_PART}", _I
-)
-_AGO = re.compile(rf"\b(?:{_NUM}\s+{_UNIT}\s+ago|hace\s+(?P<n2>\d{{1,3}}|{_alternation(_NUMBERS)})\s+(?P<unit2>{_alternation(_UNITS)}))\b", _I)
-_ROLLING = re.compile(
-    rf"\b(?:(?:(?:in|over|during|for|within)\s+)?(?:the\s+)?(?:last|past)|(?:(?:en|durante)\s+)?(?:(?:los|las)\s+)?ultim[oa]s)"
-    rf"\s+{_NUM}\s+{_UNIT}\b{_NOT_PART}", _I
-)
-_ROLLING_ONE = re.compile(
-    r"\b(?:(?:(?:in|over|during|for|within)\s+)?the\s+(?:last|past)\s+(?P<unit>day|week|month|year)"
-    rf"|(?:(?:en|durante)\s+)?(?:el|la)\s+ultim[oa]\s+(?P<unit2>semana|mes|ano))\b{_NOT_PART}", _I
-)
+_LAST_ES = re.compile(rf"\b(?:(?:el|la)\s+)?(?P<unit>semana|mes|ano)\s+(?P<which>pasad[oa])\b{_NOT_PART}", _I)
+_THIS_ES = re.compile(rf"\b(?P<which>est[ea])\s+(?P<unit>semana|mes|ano)\b{_NOT_PART}", _I)
+_AGO_EN = re.compile(rf"\b{_NUM}\s+{_UNIT}\s+ago\b", _I)
+_AGO_ES = re.compile(rf"\bhace\s+{_NUM}\s+{_UNIT}\b", _I)
+_ROLLING_EN = re.compile(rf"\b{_LEAD_EN}(?:the\s+)?(?:last|past)\s+{_NUM}\s+{_UNIT}\b{_NOT_PART}", _I)
+_ROLLING_ES = re.compile(rf"\b{_LEAD_ES}(?:(?:los|las)\s+)?ultim[oa]s\s+{_NUM}\s+{_UNIT}\b{_NOT_PART}", _I)
+_ROLLING_ONE_EN = re.compile(rf"\b{_LEAD_EN}the\s+(?:last|past)\s+(?P<unit>day|week|month|year)\b{_NOT_PART}", _I)
+_ROLLING_ONE_ES = re.compile(rf"\b{_LEAD_ES}(?:el|la)\s+ultim[oa]\s+(?P<unit>semana|mes|ano)\b{_NOT_PART}", _I)
 _ISO = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b(?!-)")
 _DAY_MONTH = re.compile(
-    rf"\b(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th|º)?\s+(?:of\s+|de\s+)?(?P<m>{_MONTH_NAME}|{_MONTH_ABBR})(?!\w){_YEAR_TAIL}", _I
+    rf"\b(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th|º)?\s+(?:of\s+|de\s+)?(?P<m>{_MONTH_NAME}|{_MONTH_ABBR})(?!\w){_YEAR_TAIL}",
+    _I,
 )
 _MONTH_DAY = re.compile(
     rf"\b(?P<m>{_MONTH_NAME}|{_MONTH_ABBR})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![.,:]\d)(?:,?\s+(?P<y>\d{{4}})\b)?", _I
 )
 _MONTH_YEAR = re.compile(rf"\b(?P<m>{_MONTH_NAME})\b{_YEAR_TAIL}", _I)
-_YEAR = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b(?![.,]\d|\s*%|-\d)")
+_YEAR = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b(?![.,]\d|\s*%|-\d|['’])")
 
 _YEAR_LIST = re.compile(r"\s*(?:[,;]|\s(?:and|or|y|o|e|u)\b)\s*\d", _I)  # "1961, 2000 y 2001": facts
 _NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
@@ -251,23 +251,19 @@ def _resolve_day_before(m: re.Match, ctx: _Ctx) -> Span:
 
 
 def _resolve_calendar(m: re.Match, ctx: _Ctx) -> Span | None:
-    unit = _UNITS[(m["unit"] or m.groupdict().get("unit2")).lower()]
-    which = (m["which"] or m.groupdict().get("which2")).lower()
-    return _calendar(unit, 0 if which in ("this", "este", "esta") else -1, ctx.today)
+    offset = 0 if m["which"].lower() in ("this", "este", "esta") else -1
+    return _calendar(_UNITS[m["unit"].lower()], offset, ctx.today)
 
 
 def _resolve_ago(m: re.Match, ctx: _Ctx) -> Span | None:
     """N days ago is that day; N weeks, months or years ago is that calendar week, month or year."""
-    n, unit = _number(m["n"] or m["n2"]), _UNITS[(m["unit"] or m["unit2"]).lower()]
-    return _calendar(unit, -n, ctx.today)
+    return _calendar(_UNITS[m["unit"].lower()], -_number(m["n"]), ctx.today)
 
 
 def _resolve_rolling(m: re.Match, ctx: _Ctx) -> Span | None:
     """From N units before today (hours round up to days) to the end of today."""
-    groups = m.groupdict()
-    n = _number(groups["n"]) if groups.get("n") else 1
-    unit = _UNITS[(groups.get("unit") or groups.get("unit2")).lower()]
-    today = ctx.today
+    n = _number(m["n"]) if "n" in m.re.groupindex else 1
+    unit, today = _UNITS[m["unit"].lower()], ctx.today
     if unit in ("m", "y"):
         start = _add_months(today, -n * (12 if unit == "y" else 1))
     else:
@@ -308,10 +304,14 @@ _VALUES = (
     _Pattern(_TODAY, "rel", _resolve_today),
     _Pattern(_YESTERDAY, "rel", _resolve_yesterday),
     _Pattern(_CALENDAR_EN, "rel", _resolve_calendar),
-    _Pattern(_CALENDAR_ES, "rel", _resolve_calendar),
-    _Pattern(_AGO, "rel", _resolve_ago),
-    _Pattern(_ROLLING, "rel", _resolve_rolling),
-    _Pattern(_ROLLING_ONE, "rel", _resolve_rolling),
+    _Pattern(_LAST_ES, "rel", _resolve_calendar),
+    _Pattern(_THIS_ES, "rel", _resolve_calendar),
+    _Pattern(_AGO_EN, "rel", _resolve_ago),
+    _Pattern(_AGO_ES, "rel", _resolve_ago),
+    _Pattern(_ROLLING_EN, "rel", _resolve_rolling),
+    _Pattern(_ROLLING_ES, "rel", _resolve_rolling),
+    _Pattern(_ROLLING_ONE_EN, "rel", _resolve_rolling),
+    _Pattern(_ROLLING_ONE_ES, "rel", _resolve_rolling),
     _Pattern(_ISO, "day", _resolve_iso),
     _Pattern(_DAY_MONTH, "day", _resolve_day),
     _Pattern(_MONTH_DAY, "day", _resolve_day),
@@ -471,7 +471,7 @@ _POSSESSIVE = re.compile(r"['’]")
 class _Alias(NamedTuple):
     regex: re.Pattern[str]
     outlet: str | None  # None when the alias fits several outlets
-    word: bool  # a single word: must be capitalised and not followed by a capitalised word
+    word: bool  # one word besides articles: must be capitalised and not followed by a capitalised word
     head: bool  # a distinctive word of the name ("the Courier"): must follow an article
 
 
@@ -489,7 +489,8 @@ def _head_word(words: list[str]) -> str | None:
 
 def _alias(words: list[str], outlet: str | None, head: bool = False) -> _Alias:
     body = r"\s+".join(re.escape(w) for w in words)
-    return _Alias(re.compile(rf"(?<!\w){body}(?!\w)", _I), outlet, len(words) == 1, head)
+    single = len([w for w in words if w not in _ARTICLES]) == 1  # "El País" too: "en el país" is not it
+    return _Alias(re.compile(rf"(?<!\w){body}(?!\w)", _I), outlet, single, head)
 
 
 @lru_cache(maxsize=32)
@@ -499,7 +500,7 @@ def _aliases(outlets: tuple[str, ...]) -> tuple[_Alias, ...]:
     users: dict[str, set[str]] = {}
     for outlet in outlets:
         words = _name_words(outlet)
-        if not words:
+        if not set(words) - _ARTICLES:
             continue
         names.setdefault(tuple(words), set()).add(outlet)
         if words[0] in _ARTICLES and len(words) > 1:
@@ -509,7 +510,7 @@ def _aliases(outlets: tuple[str, ...]) -> tuple[_Alias, ...]:
     aliases = [_alias(list(n), next(iter(o)) if len(o) == 1 else None) for n, o in names.items()]
     for outlet in outlets:
         words = _name_words(outlet)
-        head = _head_word(words) if words else None
+        head = _head_word(words) if set(words) - _ARTICLES else None
         if head and len(head) >= 3 and head not in _STOP and users[head] == {outlet} and (head,) not in names:
             aliases.append(_alias([head], outlet, head=True))
     return tuple(aliases)
@@ -540,7 +541,7 @@ def _looks_like_name(text: str, mention: _Mention) -> bool:
         return False
     if not alias.word:
         return True
-    capitalised = text[mention.start].isupper()
+    capitalised = text[mention.start:mention.end].split()[-1][0].isupper()
     followed = _CAPITALISED_NEXT.match(text, mention.end)
     next_is_name = bool(followed) and followed.group()[-1].isupper()
     article = not alias.head or _ARTICLE_BEFORE.search(text, 0, mention.start)
@@ -558,7 +559,7 @@ def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
     return groups
 
 
-def _find_outlets(text: str, outlets: tuple[str, ...]) -> tuple[list[str], list[tuple[int, int]]]:
+def _find_outlets(text: str, mentions: list[_Mention]) -> tuple[list[str], list[tuple[int, int]]]:
     """Outlets named in an attribution context, and the spans to cut ("according to X").
 
     A mention next to a reporting verb ("X reported", "dijo X") filters but stays in the question;
@@ -566,7 +567,7 @@ def _find_outlets(text: str, outlets: tuple[str, ...]) -> tuple[list[str], list[
     """
     sources: list[str] = []
     cuts: list[tuple[int, int]] = []
-    for group in _groups(text, _mentions(text, outlets)):
+    for group in _groups(text, mentions):
         start, end = group[0].start, group[-1].end
         prep = _OUTLET_PREP.search(text, 0, start)
         if not (prep or _VERB_BEFORE.search(text, 0, start) or _VERB_AFTER.match(text, end)):
@@ -629,10 +630,11 @@ def understand(question: str, as_of: datetime | date, outlets: Sequence[str] = (
     """
     text = unicodedata.normalize("NFC", question)
     folded, ctx = _fold(text), _context(as_of)
-    times = _find_times(folded, ctx)
+    mentions = _mentions(folded, tuple(outlets))  # names first: "USA Today" is not a date
+    times = _find_times(_blank(folded, [(m.start, m.end) for m in mentions]), ctx)
     since, until = _window(times)
     time_spans = [(t.start, t.end) for t in times] if since or until else []
-    sources, outlet_spans = _find_outlets(_blank(folded, time_spans), tuple(outlets))
+    sources, outlet_spans = _find_outlets(_blank(folded, time_spans), mentions)
     filters = Filters(_midnight(since, ctx), _midnight(until, ctx), tuple(sources))
     spans = time_spans + outlet_spans
     if not spans:

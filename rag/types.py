@@ -57,6 +57,7 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     unsupported: list[str] = field(default_factory=list)  # sentences their cited passages do not support
+    searched: str = ""  # what retrieval searched for: the question, or a follow-up made standalone
 
     def to_dict(self) -> dict:
         """The ``newsrag ask --json`` object of FORMATS.md."""

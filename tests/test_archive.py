@@ -94,3 +94,31 @@ def test_an_unusable_rewrite_falls_back_to_joining_the_two_questions():
     history = [{"role": "user", "content": "¿Cuánto costó el puente de Soria?"}, {"role": "assistant", "content": "9 millones."}]
     assert standalone("¿Y cuándo abrió?", history, FakeLLM("line one\nline two")) == "¿Cuánto costó el puente de Soria? ¿Y cuándo abrió?"
     assert standalone("¿Y cuándo abrió?", [], FakeLLM("unused")) == "¿Y cuándo abrió?"
+
+
+def test_chat_remembers_turns_and_the_cli_chat_reads_questions_from_stdin(fake_archive, tmp_path, monkeypatch, capsys):
+    import io
+
+    from rag.cli import cmd_chat, show_answer
+
+    chat = fake_archive.chat()
+    fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
+    chat.ask("How much did the Velport harbour repairs cost?")
+    fake_archive.llm.replies = ["When did the Velport ferries resume?"]
+    second = chat.ask("And the ferries?")
+    assert second.searched == "When did the Velport ferries resume?"
+    assert [t["role"] for t in chat.history] == ["user", "assistant", "user", "assistant"]
+
+    show_answer(fake_archive.stream("How much did the Velport harbour repairs cost?"), live=False)
+    out = capsys.readouterr().out
+    assert out.startswith("Repairs cost 2 million euros [1].\n") and "Sources:\n[1] Port reopens after storm (Coast Times, 2024-03-01)" in out
+
+    class Config:  # what cmd_chat reads
+        pass
+
+    monkeypatch.setattr("rag.cli.open_archive", lambda config: fake_archive)
+    monkeypatch.setattr("sys.stdin", io.StringIO("How much did the repairs cost?\nAnd the ferries?\nexit\nnever read\n"))
+    fake_archive.llm.replies = ["", "When did the ferries resume?"]  # first answer: scripted reply below
+    assert cmd_chat(None, Config()) == 0
+    out = capsys.readouterr().out
+    assert out.count("> ") == 2 and "never read" not in out and "(searched for: When did the ferries resume?)" in out
