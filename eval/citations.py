@@ -23,7 +23,7 @@ def alce(answer: str, passages: Sequence[str], judge: Support) -> dict:
     for claim, cited in claims:
         valid = bool(cited) and all(1 <= n <= len(passages) for n in cited)
 
-        def entailed(numbers: Sequence[int]) -> bool:
+        def entailed(numbers: Sequence[int], claim: str = claim) -> bool:
             return judge.entails("\n\n".join(passages[n - 1] for n in numbers), claim)
 
         ok = valid and entailed(cited)

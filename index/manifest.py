@@ -135,6 +135,14 @@ class Manifest:
         """Article ids whose id or url is ``key``."""
         return [r[0] for r in self.db.execute("SELECT id FROM articles WHERE id = ? OR url = ?", (key, key))]
 
+    def outlets(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM articles WHERE source != '' ORDER BY source")]
+
+    def newest(self) -> str | None:
+        """The latest publication date (ISO text) among indexed articles."""
+        row = self.db.execute("SELECT max(published_at) FROM articles WHERE state = 'indexed' AND published_at != ''").fetchone()
+        return row[0] if row else None
+
     def ids_from(self, source: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM articles WHERE source = ?", (source,))]
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from index.chunk import Chunker
 from index.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
@@ -27,13 +28,11 @@ from . import models
 from .cite import attribute, citations, clean_markers, unsupported
 from .llm import LLM, LlamaCppLLM, Message
 from .prompt import NO_ANSWER, build_messages
-from .query import detect_language, standalone
+from .query import detect_language, is_timeline, standalone
+from .filters import Filters, understand
 from .retrieve import Retriever
 from .support import LexicalSupport, Support
 from .types import Answer, Citation, Hit
-
-if TYPE_CHECKING:
-    from .filters import Filters
 
 MARKER_FILE = "newsrag.json"
 ABSTAIN = {
@@ -138,7 +137,38 @@ class Archive:
         """The passages for a question: dense and keyword rankings fused, within ``filters``."""
         return self.retriever.retrieve(question, top_k, filters)
 
-    def stream(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Iterator[str | Answer]:
+    def search(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        as_of: datetime | None = None,
+        timeline: bool = False,
+    ) -> tuple[list[Hit], str]:
+        """The passages for a standalone question, and the text searched for.
+
+        Dates and outlets named in the question become filters (explicit ``filters`` win) and
+        are left out of the searched text; when they match nothing, the search runs without
+        them. A ``timeline`` search takes more passages, one per article, oldest first.
+        """
+        search, understood = understand(question, as_of or self.as_of(), self.manifest.outlets())
+        wanted = understood.merge(filters) if filters else understood
+        k, per_article = (max(top_k or self.retriever.top_k, 6), 1) if timeline else (top_k, None)
+        hits = self.retriever.retrieve(search, k, wanted, per_article)
+        if not hits and understood:
+            hits = self.retriever.retrieve(search, k, filters, per_article)
+        if timeline:
+            hits = [Hit(h.chunk, h.score, i) for i, h in enumerate(sorted(hits, key=_published), start=1)]
+        return hits, search
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Message] = (),
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        as_of: datetime | None = None,
+    ) -> Iterator[str | Answer]:
         """Yield the answer's text as it is generated, then the final `Answer`.
 
         The streamed text is the model's raw output; the `Answer` carries the cleaned text
@@ -151,7 +181,7 @@ class Archive:
         if history:  # a follow-up is searched for as a standalone question
             search = standalone(question, history, self.llm)
             timings["rewrite_s"] = time.perf_counter() - start
-        hits = self.retrieve(search, top_k)
+        hits, search = self.search(search, top_k, filters, as_of, timeline=is_timeline(question))
         timings["retrieval_s"] = time.perf_counter() - start - timings.get("rewrite_s", 0.0)
 
         def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
@@ -166,7 +196,8 @@ class Archive:
         raw = ""
         if hits:
             held = True
-            for piece in self.llm.stream(build_messages(question, hits, language, history)):
+            kind = "timeline" if is_timeline(question) else "answer"
+            for piece in self.llm.stream(build_messages(question, hits, language, history, kind)):
                 timings.setdefault("ttft_s", time.perf_counter() - start)
                 raw += piece
                 if held:  # hold back output that could still become the NO_ANSWER reply
@@ -189,9 +220,16 @@ class Archive:
             text, cited = clean_markers(attribute(text, hits), len(hits))
         yield finish(text, abstained=False, cited=cited)
 
-    def ask(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Message] = (),
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        as_of: datetime | None = None,
+    ) -> Answer:
         """Answer a question (see `stream`)."""
-        for item in self.stream(question, history, top_k):
+        for item in self.stream(question, history, top_k, filters, as_of):
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream ended without an Answer")
@@ -201,24 +239,35 @@ class Archive:
         copies = self.manifest.copies(c.article_id for c in cited)
         return [replace(c, alternates=tuple(entry_dict(e) for e in copies.get(c.article_id, []))) for c in cited]
 
-    def chat(self) -> "Chat":
+    def as_of(self) -> datetime:
+        """The date relative expressions ("last week") count from: the newest article's, else now."""
+        newest = self.manifest.newest()
+        return datetime.fromisoformat(newest) if newest else datetime.now(timezone.utc)
+
+    def chat(self, filters: Filters | None = None, as_of: datetime | None = None) -> "Chat":
         """A conversation: each question is answered with the previous turns as context."""
-        return Chat(self)
+        return Chat(self, filters=filters, as_of=as_of)
 
     def stats(self) -> dict:
         return {"path": str(self.path), "embedder": self.embedder.name, **self.store.stats()}
 
 
+def _published(hit: Hit) -> int:
+    return int(hit.chunk.meta.get("published_ts", 0))
+
+
 class Chat:
     """Turns of one conversation with an archive; `stream` and `ask` remember what was said."""
 
-    def __init__(self, archive: Archive, max_turns: int = 3):
+    def __init__(self, archive: Archive, max_turns: int = 3, filters: Filters | None = None, as_of: datetime | None = None):
         self.archive = archive
         self.max_turns = max_turns
+        self.filters = filters
+        self.as_of = as_of
         self.history: list[Message] = []
 
     def stream(self, question: str, top_k: int | None = None) -> Iterator[str | Answer]:
-        for item in self.archive.stream(question, self.history[-2 * self.max_turns :], top_k):
+        for item in self.archive.stream(question, self.history[-2 * self.max_turns :], top_k, self.filters, self.as_of):
             if isinstance(item, Answer):
                 self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": item.text}]
             yield item

@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, run, text)
         p.add_argument("--model", help="LLM: default, small or a path to a .gguf file")
         p.add_argument("--top-k", type=int, help="passages given to the model (default 4)")
+        if name in ("ask", "chat"):
+            p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only articles published on or after this day")
+            p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="only articles published on or before this day")
+            p.add_argument("--source", action="append", default=[], metavar="OUTLET", help="only this outlet (repeatable)")
+            p.add_argument("--language", help="only articles in this language (ISO 639-1, e.g. es)")
+            p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD|today",
+                           help="the day 'last week' or 'ayer' count from (default: the newest article's)")
         if name == "ask":
             p.add_argument("question")
             p.add_argument("--json", action="store_true", help="print the answer as a JSON object")
@@ -101,6 +108,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", default=["default"], metavar="NAME")
     p.add_argument("--parts-dir", type=Path, action="append", default=[], help="folder holding the model's part packages")
     return parser
+
+
+def _day(value: str):
+    from datetime import datetime, timezone
+
+    if value == "today":
+        return datetime.now(timezone.utc)
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def filters_from(args):
+    """The --since/--until/--source/--language flags as `Filters` (--until includes its day)."""
+    from datetime import timedelta
+
+    from .filters import Filters
+
+    until = args.until + timedelta(days=1) if args.until else None
+    return Filters(since=args.since, until=until, sources=tuple(args.source), language=args.language) or None
 
 
 def open_archive(config: Config, create: bool = False):
@@ -144,15 +172,16 @@ def cmd_remove(args, config: Config) -> int:
 def cmd_ask(args, config: Config) -> int:
     archive = open_archive(config)
     if args.json:
-        print(json.dumps(archive.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
+        answer = archive.ask(args.question, filters=filters_from(args), as_of=args.as_of)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
-    show_answer(archive.stream(args.question), live=sys.stdout.isatty())
+    show_answer(archive.stream(args.question, filters=filters_from(args), as_of=args.as_of), live=sys.stdout.isatty())
     return 0
 
 
 def cmd_chat(args, config: Config) -> int:
     """A conversation in the terminal: each question can follow up on the previous answers."""
-    chat = open_archive(config).chat()
+    chat = open_archive(config).chat(filters=filters_from(args), as_of=args.as_of)
     live = sys.stdin.isatty() and sys.stdout.isatty()
     while True:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from string import Template
@@ -37,12 +38,20 @@ def passage_text(hit: Hit) -> str:
     return f"{head}\n{hit.chunk.text}"
 
 
+_SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|^#{3}\s*(?=system|user|assistant)", re.I | re.M)
+
+
 def format_passage(n: int, hit: Hit) -> str:
-    return f"[{n}] {passage_text(hit)}"
+    """``[n] title (outlet, date)`` and the text, with chat-template tokens defused: an article
+    cannot open a system or user turn of its own."""
+    return f"[{n}] " + _SPECIAL.sub(lambda m: m.group(0).replace("|", "¦").replace("#", "＃"), passage_text(hit))
 
 
-def build_messages(question: str, hits: Sequence[Hit], language: str, history: Sequence[Message] = ()) -> list[Message]:
-    prompt = load_prompt("answer")
+def build_messages(
+    question: str, hits: Sequence[Hit], language: str, history: Sequence[Message] = (), kind: str = "answer"
+) -> list[Message]:
+    """The chat for an answer; ``kind`` names the prompt file (``answer`` or ``timeline``)."""
+    prompt = load_prompt(kind)
     passages = "\n\n".join(format_passage(i, hit) for i, hit in enumerate(hits, start=1))
     values = {"language": NAMES.get(language, language), "passages": passages, "question": question}
     return [

@@ -63,3 +63,16 @@ def standalone(question: str, history: Sequence["Message"], llm: "LLM", max_char
         return reply
     previous = next((t["content"] for t in reversed(turns) if t["role"] == "user"), "")
     return f"{previous} {question}".strip()
+
+
+_TIMELINE = re.compile(
+    r"\b(?:timeline|chronology|how did .{0,80}\b(?:develop|unfold|evolve|change)|what happened (?:between|since|after)|"
+    r"sequence of events|step by step|cronolog[ií]a|c[oó]mo (?:se )?(?:ha )?(?:desarroll|evolucion)\w*|qu[eé] (?:ha )?pas(?:ó|ado) (?:entre|desde)|"
+    r"paso a paso|evoluci[oó]n de)\b",
+    re.I,
+)
+
+
+def is_timeline(question: str) -> bool:
+    """A question about how a story developed over time ("how did X develop", "¿qué pasó entre...?")."""
+    return bool(_TIMELINE.search(question))

@@ -55,7 +55,9 @@ class Retriever:
             self._keyword, self._keyword_count = KeywordIndex.from_store(self.store), count
         return self._keyword
 
-    def retrieve(self, question: str, top_k: int | None = None, filters: "Filters | None" = None) -> list[Hit]:
+    def retrieve(
+        self, question: str, top_k: int | None = None, filters: "Filters | None" = None, per_article: int | None = None
+    ) -> list[Hit]:
         top_k = top_k or self.top_k
         n = max(self.candidates, top_k * 3)
         where = filters.where() if filters else None
@@ -71,7 +73,7 @@ class Retriever:
                     sources=filters.sources, language=filters.language,
                 )
             rankings.append(keyword.search(question, n, mask))
-        hits = fuse(rankings, top_k if self.reranker is None else n, self.per_article)
+        hits = fuse(rankings, top_k if self.reranker is None else n, per_article or self.per_article)
         if self.reranker is not None:
             hits = self.reranker(question, hits)[:top_k]
         return [Hit(h.chunk, h.score, rank) for rank, h in enumerate(hits, start=1)]

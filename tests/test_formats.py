@@ -157,7 +157,7 @@ def test_file_that_is_not_a_warc_is_a_problem(tmp_path):
 
 
 def test_language_is_detected_when_absent_and_kept_when_stated(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", [
+    write_jsonl(tmp_path / "a.jsonl", [
         {"text": "El ayuntamiento de Soria inauguró el nuevo puente sobre el río Duero."},
         {"text": "The harbour of Velport reopened on Friday after the storm.", "language": "fr"},
         {"text": "Short."},
