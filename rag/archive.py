@@ -25,9 +25,9 @@ from index.store import Store, persistent_client
 from index.types import Article
 
 from . import models
-from .cite import attribute, citations, clean_markers, unsupported
+from .cite import attribute, citations, clean_markers, sentences, unsupported
 from .llm import LLM, LlamaCppLLM, Message
-from .prompt import NO_ANSWER, build_messages
+from .prompt import NO_ANSWER, build_messages, passage_text
 from .query import detect_language, is_timeline, standalone
 from .filters import Filters, understand
 from .retrieve import Retriever
@@ -62,6 +62,7 @@ class Archive:
         self.store = store
         self.manifest = manifest or Manifest(path / "manifest.sqlite")
         self.support: Support = LexicalSupport()
+        self.passage_budget = 2400  # prompt tokens for passages: fits a 4096-token context with history and answer
         self.embedder = embedder
         self._llm = llm
         self.retriever = Retriever(store, embedder, top_k=top_k)
@@ -182,6 +183,7 @@ class Archive:
             search = standalone(question, history, self.llm)
             timings["rewrite_s"] = time.perf_counter() - start
         hits, search = self.search(search, top_k, filters, as_of, timeline=is_timeline(question))
+        hits = fit(hits, self.passage_budget)
         timings["retrieval_s"] = time.perf_counter() - start - timings.get("rewrite_s", 0.0)
 
         def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
@@ -218,7 +220,12 @@ class Archive:
         text, cited = clean_markers(raw, len(hits))
         if not cited:
             text, cited = clean_markers(attribute(text, hits), len(hits))
-        yield finish(text, abstained=False, cited=cited)
+        answer = finish(text, abstained=False, cited=cited)
+        if answer.unsupported and len(answer.unsupported) == len(sentences(text)):
+            # nothing in the answer is backed by its passages: say so rather than guess
+            answer = replace(answer, text=ABSTAIN.get(language, ABSTAIN["en"]), citations=[], abstained=True, unsupported=[],
+                             guess=text)
+        yield answer
 
     def ask(
         self,
@@ -250,6 +257,18 @@ class Archive:
 
     def stats(self) -> dict:
         return {"path": str(self.path), "embedder": self.embedder.name, **self.store.stats()}
+
+
+def fit(hits: list[Hit], budget: int) -> list[Hit]:
+    """The leading hits whose passages fit in ``budget`` tokens (about 3.5 characters each); at least one."""
+    out, used = [], 0
+    for hit in hits:
+        cost = len(passage_text(hit)) // 3.5
+        if out and used + cost > budget:
+            break
+        out.append(hit)
+        used += cost
+    return out
 
 
 def _published(hit: Hit) -> int:

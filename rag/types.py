@@ -58,6 +58,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     unsupported: list[str] = field(default_factory=list)  # sentences their cited passages do not support
     searched: str = ""  # what retrieval searched for: the question, or a follow-up made standalone
+    guess: str = ""  # an answer withdrawn because its passages support none of it
 
     def to_dict(self) -> dict:
         """The ``newsrag ask --json`` object of FORMATS.md."""

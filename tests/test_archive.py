@@ -161,3 +161,22 @@ def test_dates_and_outlets_in_a_question_or_flags_filter_retrieval(fake_archive,
     assert {h.chunk.article_id for h in hits} == {"a1", "a2"}
     hits, _ = fake_archive.search("harbour", filters=Filters(language="es"))
     assert {h.chunk.article_id for h in hits} == {"a2"}
+
+
+def test_an_answer_its_passages_do_not_support_at_all_becomes_an_abstention(fake_archive):
+    fake_archive.llm.reply = "Repairs cost 7 million euros [1]. Ferries resumed at 3 pm [1]."
+    answer = fake_archive.ask("How much did the Velport harbour repairs cost?")
+    assert answer.abstained and answer.text == "The archive does not answer this question." and not answer.citations
+    assert answer.guess.startswith("Repairs cost 7 million euros [1].")
+    fake_archive.llm.reply = "Repairs cost 2 million euros [1]. Ferries resumed at 3 pm [1]."
+    partly = fake_archive.ask("How much did the Velport harbour repairs cost?")
+    assert not partly.abstained and partly.unsupported == ["Ferries resumed at 3 pm."]
+
+
+def test_passages_are_packed_within_a_token_budget(fake_archive):
+    from rag.archive import fit
+
+    hits = fake_archive.retrieve("harbour bridge", 2)
+    assert len(fit(hits, 10_000)) == 2 and len(fit(hits, 1)) == 1
+    fake_archive.passage_budget = 1
+    assert len(fake_archive.ask("harbour bridge").hits) == 1
