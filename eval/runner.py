@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
@@ -71,7 +72,8 @@ def evaluate(
     archive: Archive, q: Question, retrieval_only: bool, history: Sequence[Message] = (), support: Support | None = None
 ) -> dict:
     start = time.perf_counter()
-    hits, _ = archive.search(q.question, RETRIEVE_CHUNKS)  # as answering searches: dates and outlets understood
+    as_of = _as_of(q.as_of)
+    hits, _ = archive.search(q.question, RETRIEVE_CHUNKS, as_of=as_of)  # as answering searches: dates and outlets understood
     retrieval_ms = (time.perf_counter() - start) * 1000
     ranked, relevant = rank_articles(hits, q)
     if q.evidence_ids:  # a gold article folded into another outlet's copy is found as that copy
@@ -85,7 +87,7 @@ def evaluate(
     }
     if retrieval_only:
         return record
-    answer = archive.ask(q.question, history=history)
+    answer = archive.ask(q.question, history=history, as_of=as_of)
     answerable = bool(q.answers)
     record.update(
         answer=answer.text,
@@ -123,6 +125,14 @@ def rank_articles(hits: Sequence[Hit], q: Question) -> tuple[list[str], set[str]
         return ranked, set(q.evidence_ids)
     wanted = [" ".join(t.split()) for t in q.evidence_text]
     return ranked, {a for a, text in texts.items() if any(w in text for w in wanted)}
+
+
+def _as_of(value: str) -> datetime | None:
+    """A question's ``as_of`` day ("2024-05-17"): noon UTC, so that "yesterday" is the day before."""
+    if not value:
+        return None
+    day = datetime.fromisoformat(value)
+    return day.replace(hour=12, tzinfo=timezone.utc) if day.tzinfo is None and len(value) <= 10 else day
 
 
 def _canonical(archive: Archive, article_id: str) -> str:
