@@ -189,11 +189,9 @@ class Archive:
         def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
             timings.setdefault("ttft_s", time.perf_counter() - start)
             timings["total_s"] = time.perf_counter() - start
-            answer = Answer(question, text, self._with_copies(citations(cited, hits, text)), abstained=abstained, hits=hits,
-                            timings=timings, searched=search)
-            if not abstained:
-                answer.unsupported = unsupported(text, hits, self.support)
-            return answer
+            weak = [] if abstained else unsupported(text, hits, self.support)
+            cites = self._with_copies(citations(cited, hits, text, weak))
+            return Answer(question, text, cites, abstained=abstained, hits=hits, timings=timings, searched=search, unsupported=weak)
 
         raw = ""
         if hits:

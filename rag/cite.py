@@ -62,13 +62,13 @@ def _fold_references(text: str) -> str:
     return "".join(out).strip()
 
 
-def citations(cited: Sequence[int], hits: Sequence[Hit], text: str = "") -> list[Citation]:
+def citations(cited: Sequence[int], hits: Sequence[Hit], text: str = "", unsupported: Sequence[str] = ()) -> list[Citation]:
     """One `Citation` per cited passage number, in order of first mention.
 
     With the answer ``text``, each quote is the passage sentence that best matches the answer's
-    sentences citing it; without it, the whole passage.
+    sentences citing it (``unsupported`` ones aside); without it, the whole passage.
     """
-    claims = sentences(text) if text else []
+    claims = [(c, ns) for c, ns in sentences(text) if c not in unsupported] if text else []
     out = []
     for n in cited:
         chunk = hits[n - 1].chunk
@@ -81,7 +81,7 @@ def citations(cited: Sequence[int], hits: Sequence[Hit], text: str = "") -> list
                 source=meta.get("source", ""),
                 published_at=(meta.get("published_at") or "")[:10],
                 url=meta.get("url", ""),
-                quote=best_quote([c for c, ns in claims if n in ns], chunk.text) if claims else chunk.text,
+                quote=best_quote([c for c, ns in claims if n in ns], chunk.text),
                 passage=chunk.text,
             )
         )
@@ -136,7 +136,7 @@ def attribute(text: str, hits: Sequence[Hit], min_share: float = 0.5) -> str:
         if not sentence or sentence.isspace():
             out.append(sentence or "")
             continue
-        anchors = _anchors(sentence)
+        anchors = _anchors(sentence.strip(), sentence=True)
         best, share = 0, 0.0
         for n, found in enumerate(passages, start=1):
             overlap = len(anchors & found) / len(anchors) if anchors else 0.0
@@ -150,11 +150,17 @@ def attribute(text: str, hits: Sequence[Hit], min_share: float = 0.5) -> str:
     return "".join(out)
 
 
-def anchors(text: str) -> set[str]:
-    """Numbers (separators removed) and capitalised words that are not function words: what a translation keeps."""
+def anchors(text: str, sentence: bool = False) -> set[str]:
+    """Numbers (separators removed) and capitalised words that are not function words: what a translation keeps.
+
+    With ``sentence``, the first word is not taken for a name: any word is capitalised there.
+    """
     from .query import FUNCTION_WORDS
 
-    out = {re.sub(r"[.,]", "", a) if a[0].isdigit() else a.lower() for a in _ANCHOR.findall(text)}
+    found = _ANCHOR.findall(text)
+    if sentence and found and not found[0][0].isdigit() and text.lstrip("¿¡\"«'( ").startswith(found[0]):
+        found = found[1:]
+    out = {re.sub(r"[.,]", "", a) if a[0].isdigit() else a.lower() for a in found}
     return out - FUNCTION_WORDS
 
 

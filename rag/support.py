@@ -51,7 +51,7 @@ class LexicalSupport(Support):
     name = "lexical"
 
     def entails(self, premise: str, claim: str) -> bool:
-        wanted = anchors(claim)
+        wanted = anchors(claim, sentence=True)
         if not wanted:
             return True
         found = anchors(premise) | set(re.findall(r"\w+", premise.lower()))  # a name may start a sentence in the claim only

@@ -69,6 +69,8 @@ def test_lexical_support_works_across_languages():
     assert judge.entails(passage, "The pact replaces the documents Moscow and Pyongyang signed in 1961, 2000 and 2001.")
     assert not judge.entails(passage, "The pact replaces the documents signed in 1965.")
     assert judge.entails(passage, "It replaces older agreements.")  # nothing checkable
+    farmers = "Un total de 312 tractores recorrieron el jueves las calles de Villamar."
+    assert judge.entails(farmers, "Farmers drove 312 tractors through Villamar.")  # a sentence's first word is not a name
 
 
 def test_a_quote_spans_the_sentences_its_claims_rest_on():

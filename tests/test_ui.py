@@ -51,3 +51,16 @@ def test_errors_are_readable_and_the_app_keeps_serving(server, fake_archive):
     fake_archive._llm = working
     answer, _ = client.predict("When did the ferries resume?", api_name="/chat")
     assert answer.startswith("Answer")
+
+
+def test_the_chat_passes_earlier_turns_and_shows_quotes_copies_and_unsupported_sentences(fake_archive):
+    from ui.app import respond
+
+    fake_archive.llm.replies = ["When did the Velport ferries resume?"]
+    fake_archive.llm.reply = "Ferries resumed at noon [1]. It cost 5 million [1]."
+    history = [{"role": "user", "content": "How much did the Velport repairs cost?"},
+               {"role": "assistant", "content": [{"type": "text", "text": "2 million euros [1]."}]}]
+    *_, (text, sources) = respond(fake_archive, "And the ferries?", history)
+    assert fake_archive.llm.calls[-1][1:3] == [history[0], {"role": "assistant", "content": "2 million euros [1]."}]
+    assert "**Ferries to the islands resumed at noon.**" in sources
+    assert "Not supported by its sources:_ It cost 5 million." in sources
