@@ -85,3 +85,14 @@ def test_ask_prints_the_answer_then_its_sources(monkeypatch, fake_archive, capsy
     )
     assert main(["ask", "When did the ferries resume?", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["citations"][0]["article_id"] == "a1"
+
+
+def test_ask_filter_flags(fake_archive, monkeypatch, capsys):
+    monkeypatch.setattr("rag.cli.open_archive", lambda config, create=False: fake_archive)
+    fake_archive.llm.reply = "It happened [1]."
+    assert main(["ask", "harbour bridge", "--since", "2024-03-04", "--json"]) == 0
+    assert [c["article_id"] for c in json.loads(capsys.readouterr().out)["citations"]] == ["a2"]
+    assert main(["ask", "harbour bridge", "--until", "2024-03-01", "--source", "Coast Times", "--json"]) == 0
+    assert [c["article_id"] for c in json.loads(capsys.readouterr().out)["citations"]] == ["a1"]
+    result = newsrag("ask", "x", "--since", "last week")
+    assert result.returncode == 2 and "'last week' is not a date; use YYYY-MM-DD" in result.stderr
