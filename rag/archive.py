@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -149,10 +149,13 @@ class Archive:
         """The passages for a standalone question, and the text searched for.
 
         Dates and outlets named in the question become filters (explicit ``filters`` win) and
-        are left out of the searched text; when they match nothing, the search runs without
-        them. A ``timeline`` search takes more passages, one per article, oldest first.
+        are left out of the searched text; a date window is read as the time of the events, so
+        it also takes articles published the day after it. When they match nothing, the search
+        runs without them. A ``timeline`` search takes more passages, one per article, oldest first.
         """
         search, understood = understand(question, as_of or self.as_of(), self.manifest.outlets())
+        if understood.until:  # news of a day's events is published up to a day later
+            understood = replace(understood, until=understood.until + timedelta(days=1))
         wanted = understood.merge(filters) if filters else understood
         k, per_article = (max(top_k or self.retriever.top_k, 6), 1) if timeline else (top_k, None)
         hits = self.retriever.retrieve(search, k, wanted, per_article)

@@ -156,7 +156,9 @@ def test_dates_and_outlets_in_a_question_or_flags_filter_retrieval(fake_archive)
     hits, _ = fake_archive.search("What happened in March 2024 since March 4?")
     assert {h.chunk.article_id for h in hits} == {"a2"}  # a1 is from 1 March
     assert fake_archive.as_of() == datetime(2024, 3, 5, 9, 0, tzinfo=timezone.utc)
-    hits, _ = fake_archive.search("What happened yesterday?")  # 4 March: nothing, so the date is dropped
+    hits, _ = fake_archive.search("What happened yesterday?")  # 4 March, and reports of it on 5 March
+    assert {h.chunk.article_id for h in hits} == {"a2"}
+    hits, _ = fake_archive.search("What happened on 10 January 2024?")  # nothing then, so the date is dropped
     assert {h.chunk.article_id for h in hits} == {"a1", "a2"}
     hits, _ = fake_archive.search("harbour", filters=Filters(language="es"))
     assert {h.chunk.article_id for h in hits} == {"a2"}
