@@ -256,6 +256,21 @@ class Archive:
         """A conversation: each question is answered with the previous turns as context."""
         return Chat(self, filters=filters, as_of=as_of)
 
+    def overview(self, recent: int = 10) -> dict:
+        """Articles by outlet, language and month of publication, and the latest ones (copies included)."""
+        from collections import Counter
+
+        entries = [e for e in self.manifest.entries() if e.state in ("indexed", "copy")]
+        latest = sorted(entries, key=lambda e: e.published_at or "", reverse=True)[:recent]
+        return {
+            "articles": len(entries),
+            "copies": sum(e.state == "copy" for e in entries),
+            "outlets": dict(Counter(e.source or "?" for e in entries).most_common()),
+            "languages": dict(Counter(e.language or "?" for e in entries).most_common()),
+            "months": dict(sorted(Counter(e.published_at[:7] or "undated" for e in entries).items())),
+            "recent": [entry_dict(e) for e in latest],
+        }
+
     def stats(self) -> dict:
         return {"path": str(self.path), "embedder": self.embedder.name, **self.store.stats()}
 

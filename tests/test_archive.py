@@ -181,3 +181,10 @@ def test_passages_are_packed_within_a_token_budget(fake_archive):
     assert len(fit(hits, 10_000)) == 2 and len(fit(hits, 1)) == 1
     fake_archive.passage_budget = 1
     assert len(fake_archive.ask("harbour bridge").hits) == 1
+
+
+def test_overview_counts_outlets_languages_and_months(fake_archive):
+    overview = fake_archive.overview()
+    assert overview["articles"] == 2 and overview["outlets"] == {"Coast Times": 1, "Diario Norte": 1}
+    assert overview["languages"] == {"en": 1, "es": 1} and overview["months"] == {"2024-03": 2}
+    assert [a["id"] for a in overview["recent"]] == ["a2", "a1"]

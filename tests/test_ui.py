@@ -64,3 +64,23 @@ def test_the_chat_passes_earlier_turns_and_shows_quotes_copies_and_unsupported_s
     assert fake_archive.llm.calls[-1][1:3] == [history[0], {"role": "assistant", "content": "2 million euros [1]."}]
     assert "**Ferries to the islands resumed at noon.**" in sources
     assert "Not supported by its sources:_ It cost 5 million." in sources
+
+
+def test_filters_settings_and_the_archive_tab_through_the_server(server, fake_archive, tmp_path):
+    from gradio_client import Client, handle_file
+
+    from .conftest import ARTICLES, write_jsonl
+
+    client = Client(server, verbose=False)
+    fake_archive.llm.reply = "It was built [1]."
+    answer, sources = client.predict("harbour bridge", "2024-03-04", "", [], "", "", 4, True, api_name="/chat")
+    assert "Diario Norte" in sources and "Coast Times" not in sources.split("#### Retrieved")[0]
+    assert "#### Retrieved passages" in sources
+    answer, _ = client.predict("harbour bridge", "4 March", "", [], "", "", 4, False, api_name="/chat")
+    assert answer == "Error: since: '4 March' is not a date; write it as YYYY-MM-DD"
+    assert "| Coast Times | 1 |" in client.predict(api_name="/overview")
+
+    upload = write_jsonl(tmp_path / "more.jsonl", [dict(ARTICLES[0], id="a3", text="A new pier opened in Velport on Monday.")])
+    report, overview = client.predict([handle_file(str(upload))], api_name="/add")
+    assert "added 1" in report and "**3 articles**" in overview
+    assert (fake_archive.path / "uploads" / "more.jsonl").is_file()

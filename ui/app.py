@@ -1,6 +1,8 @@
-"""A Gradio chat that streams answers, follows up on earlier turns and lists the sources they cite.
+"""The browser app: a chat that streams cited answers and follows up on earlier turns, with
+filters (dates, outlets, language, "as of"), settings (passages, showing what was retrieved)
+and an archive tab (counts, latest articles, adding files).
 
-Filters, the archive tab and settings are not handled yet.
+Feed and page URLs cannot be added from the browser; ingest them with ``newsrag ingest``.
 """
 
 from __future__ import annotations
@@ -8,8 +10,9 @@ from __future__ import annotations
 import os
 from typing import Iterator
 
-from index.errors import NewsragError
+from index.errors import InputError, NewsragError
 from rag.archive import Archive
+from rag.filters import Filters
 from rag.types import Answer
 
 EXAMPLES = [
@@ -50,13 +53,44 @@ def _history(history: list) -> list[dict]:
     return out[-6:]
 
 
-def respond(archive: Archive, message: str, history: list | None = None) -> Iterator[tuple[str, str]]:
+def parse_day(value: str | None, field: str):
+    """A YYYY-MM-DD text box as a UTC datetime (None when empty)."""
+    from datetime import datetime, timezone
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise InputError(f"{field}: {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def make_filters(since: str = "", until: str = "", outlets=(), language: str = "") -> Filters | None:
+    from datetime import timedelta
+
+    end = parse_day(until, "until")
+    filters = Filters(since=parse_day(since, "since"), until=end + timedelta(days=1) if end else None,
+                      sources=tuple(outlets or ()), language=language or None)
+    return filters or None
+
+
+def respond(
+    archive: Archive, message: str, history: list | None = None, since: str = "", until: str = "", outlets=(),
+    language: str = "", as_of: str = "", top_k: float | None = None, show_passages: bool = False,
+) -> Iterator[tuple[str, str]]:
     """(answer so far, sources markdown) pairs; errors become a readable message."""
     text = ""
     try:
-        for item in archive.stream(message, history=_history(history)):
+        filters = make_filters(since, until, outlets, language)
+        stream = archive.stream(message, history=_history(history), top_k=int(top_k) if top_k else None, filters=filters,
+                                as_of=parse_day(as_of, "as of"))
+        for item in stream:
             if isinstance(item, Answer):
-                yield item.text, sources_markdown(item)
+                sources = sources_markdown(item)
+                if show_passages:
+                    sources += "\n\n" + passages_markdown(item)
+                yield item.text, sources
                 return
             text += item
             yield text, "_Searching the archive…_"
@@ -64,20 +98,98 @@ def respond(archive: Archive, message: str, history: list | None = None) -> Iter
         yield f"Error: {e}", ""
 
 
-def build_app(archive: Archive):
+def passages_markdown(answer: Answer) -> str:
+    """Every retrieved passage, for checking what the model was given."""
+    lines = [f"#### Retrieved passages (searched for: {answer.searched or answer.question})"]
+    for hit in answer.hits:
+        meta = hit.chunk.meta
+        lines.append(f"{hit.rank}. **{meta.get('title') or hit.chunk.article_id}** — {meta.get('source', '')} "
+                     f"{(meta.get('published_at') or '')[:10]} (score {hit.score:.4f})\n   > {hit.chunk.text[:400]}")
+    return "\n".join(lines)
+
+
+def overview_markdown(archive: Archive) -> str:
+    o = archive.overview()
+
+    def table(title: str, counts: dict) -> str:
+        return f"| {title} | articles |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in counts.items())
+
+    recent = "\n".join(
+        f"- {a['published_at'] or 'undated'} · {a['source'] or '?'} · " + (f"[{a['title']}]({a['url']})" if a["url"] else a["title"])
+        for a in o["recent"]
+    )
+    return (f"**{o['articles']} articles** ({o['copies']} recorded as copies of another outlet's)\n\n"
+            f"{table('outlet', o['outlets'])}\n\n{table('language', o['languages'])}\n\n{table('month', o['months'])}\n\n"
+            f"#### Latest\n{recent}")
+
+
+def add_files(archive: Archive, files: list | None, progress=None) -> str:
+    """Copy uploaded files into ``<archive>/uploads`` and ingest them; the report as Markdown."""
+    import shutil
+    from pathlib import Path
+
+    if not files:
+        return "_Choose files to add._"
+    folder = archive.path / "uploads"
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for f in files:
+        source = Path(f if isinstance(f, str) else f.name)
+        target = folder / source.name  # only the name: an upload cannot write outside the archive
+        shutil.copyfile(source, target)
+        paths.append(target)
+    done = []
+
+    def on_article(article):
+        done.append(article)
+        if progress is not None:
+            progress((len(done), None), desc=f"indexed {len(done)} article(s)")
+
+    report = archive.ingest(paths, on_article=on_article)
+    errors = "".join(f"\n- {p}" for p in report.errors)
+    return f"**{report.summary()}**" + (f"\n\nSkipped:{errors}" if errors else "")
+
+
+def build_app(archive: Archive, max_upload: str = "50mb"):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
     with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
         gr.Markdown("## newsrag\nAsk the news archive. Answers cite the passages they rest on.")
-        sources = gr.Markdown("_Sources appear here._", elem_id="sources", render=False)
+        with gr.Tab("Chat"):
+            sources = gr.Markdown("_Sources appear here._", elem_id="sources", render=False)
+            with gr.Accordion("Filters and settings", open=False):
+                with gr.Row():
+                    since = gr.Textbox("", label="Since (YYYY-MM-DD)", elem_id="since")
+                    until = gr.Textbox("", label="Until (YYYY-MM-DD)", elem_id="until")
+                    as_of = gr.Textbox("", label="As of (YYYY-MM-DD)", info="the day 'last week' counts from", elem_id="as-of")
+                with gr.Row():
+                    outlets = gr.Dropdown(archive.manifest.outlets(), value=[], multiselect=True, label="Outlets", elem_id="outlets")
+                    language = gr.Dropdown(["", "en", "es", "fr", "de", "pt", "it"], value="", label="Language of the articles")
+                with gr.Row():
+                    top_k = gr.Slider(1, 10, value=archive.retriever.top_k, step=1, label="Passages given to the model")
+                    show = gr.Checkbox(False, label="Show the retrieved passages")
 
-        def chat(message: str, history: list) -> Iterator[tuple[str, str]]:
-            yield from respond(archive, message, history)
+            def chat(message: str, history: list, since, until, outlets, language, as_of, top_k, show):
+                yield from respond(archive, message, history, since, until, outlets, language, as_of, top_k, show)
 
-        gr.ChatInterface(chat, additional_outputs=[sources], examples=EXAMPLES, run_examples_on_click=False, api_name="chat")
-        gr.Markdown("### Sources")
-        sources.render()
+            gr.ChatInterface(
+                chat, additional_inputs=[since, until, outlets, language, as_of, top_k, show], additional_outputs=[sources],
+                examples=[[e] for e in EXAMPLES], run_examples_on_click=False, api_name="chat",
+            )
+            gr.Markdown("### Sources")
+            sources.render()
+        with gr.Tab("Archive"):
+            overview = gr.Markdown(overview_markdown(archive), elem_id="overview")
+            gr.Button("Refresh").click(lambda: overview_markdown(archive), outputs=overview, api_name="overview")
+            upload = gr.File(label="Add files (JSONL, text, HTML, RSS/Atom, WARC)", file_count="multiple")
+            report = gr.Markdown()
+
+            def add(files, progress=gr.Progress()):
+                return add_files(archive, files, progress), overview_markdown(archive)
+
+            gr.Button("Add to the archive").click(add, inputs=upload, outputs=[report, overview], api_name="add")
+    app.max_file_size = max_upload
     return app
 
 
@@ -87,4 +199,4 @@ def serve(archive: Archive, host: str = "127.0.0.1", port: int = 7860, **launch)
     app = build_app(archive)
     app.queue(default_concurrency_limit=1)
     print(f"newsrag chat on http://{host}:{port}", flush=True)
-    app.launch(server_name=host, server_port=port, share=False, show_error=False, **launch)
+    app.launch(server_name=host, server_port=port, share=False, show_error=False, max_file_size="50mb", **launch)
