@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--host", help="address to bind (default 127.0.0.1)")
             p.add_argument("--port", type=int, help="port (default 7860)")
+            p.add_argument("--auth", metavar="USER:PASS", help="ask for this user name and password in the browser")
 
     command("doctor", cmd_doctor, "show versions, CPU and GPU support, models and the archive")
 
@@ -230,8 +231,17 @@ def show_answer(stream, live: bool):
 def cmd_serve(args, config: Config) -> int:
     from ui.app import serve
 
-    serve(open_archive(config), host=config.host, port=config.port)
+    serve(open_archive(config), host=config.host, port=config.port, auth=_auth(args.auth))
     return 0
+
+
+def _auth(value: str | None):
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise InputError("--auth takes USER:PASS, e.g. --auth editor:s3cret")
+    return (user, password)
 
 
 def cmd_demo(args, config: Config) -> int:
@@ -242,7 +252,7 @@ def cmd_demo(args, config: Config) -> int:
     archive = open_archive(config, create=True)
     report = archive.ingest(sample_files())
     print(f"sample archive in {config.archive}: {report.summary()}", flush=True)
-    serve(archive, host=config.host, port=config.port)
+    serve(archive, host=config.host, port=config.port, auth=_auth(args.auth))
     return 0
 
 

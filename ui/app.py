@@ -22,6 +22,29 @@ EXAMPLES = [
 ]
 
 
+# In the browser, each [n] in an answer becomes a link to source n in the sources panel.
+LINK_CITATIONS = """
+() => {
+  const link = (node) => {
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    const found = [];
+    while (walker.nextNode()) {
+      const t = walker.currentNode;
+      if (/\\[\\d+\\]/.test(t.nodeValue) && !t.parentElement.closest("a, #sources, textarea")) found.push(t);
+    }
+    for (const t of found) {
+      const span = document.createElement("span");
+      span.innerHTML = t.nodeValue.replace(/[&<>]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;"})[c])
+        .replace(/\\[(\\d+)\\]/g, '<a class="citation" href="#source-$1">[$1]</a>');
+      t.replaceWith(...span.childNodes);
+    }
+  };
+  new MutationObserver(() => document.querySelectorAll(".message, .bot").forEach(link))
+    .observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
 def sources_markdown(answer: Answer) -> str:
     """The cited passages as Markdown: number, title, outlet, date, link, the passage with the
     quoted sentences in bold, other outlets that ran the story, and unsupported sentences."""
@@ -34,7 +57,7 @@ def sources_markdown(answer: Answer) -> str:
         quote = c.quote.replace("\n", " ")
         if quote and quote != passage and quote in passage:
             passage = passage.replace(quote, f"**{quote}**", 1)
-        lines.append(f"**[{c.n}]** {title}" + (f" — {c.about}" if c.about else "") + f"\n> {passage}\n")
+        lines.append(f'<span id="source-{c.n}"></span>**[{c.n}]** {title}' + (f" — {c.about}" if c.about else "") + f"\n> {passage}\n")
         for alt in c.alternates:
             link = f"[{alt['source'] or alt['id']}]({alt['url']})" if alt["url"] else (alt["source"] or alt["id"])
             lines.append(f"  _also published by_ {link}" + (f", {alt['published_at']}" if alt["published_at"] else "") + "\n")
@@ -154,7 +177,7 @@ def build_app(archive: Archive, max_upload: str = "50mb"):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
+    with gr.Blocks(title="newsrag", analytics_enabled=False, js=LINK_CITATIONS) as app:
         gr.Markdown("## newsrag\nAsk the news archive. Answers cite the passages they rest on.")
         with gr.Tab("Chat"):
             sources = gr.Markdown("_Sources appear here._", elem_id="sources", render=False)
