@@ -75,7 +75,7 @@ def evaluate(
     as_of = _as_of(q.as_of)
     hits, _ = archive.search(q.question, RETRIEVE_CHUNKS, as_of=as_of)  # as answering searches: dates and outlets understood
     retrieval_ms = (time.perf_counter() - start) * 1000
-    ranked, relevant = rank_articles(hits, q)
+    ranked, relevant = rank_articles(hits, q, archive.store.article_text)
     if q.evidence_ids:  # a gold article folded into another outlet's copy is found as that copy
         relevant = {_canonical(archive, article_id) for article_id in relevant}
     record = {
@@ -107,11 +107,12 @@ def evaluate(
     return record
 
 
-def rank_articles(hits: Sequence[Hit], q: Question) -> tuple[list[str], set[str]]:
+def rank_articles(hits: Sequence[Hit], q: Question, article_text=None) -> tuple[list[str], set[str]]:
     """Distinct articles in rank order, and which of them are gold.
 
-    Gold is ``evidence_ids`` when given; otherwise an article whose retrieved passages
-    contain one of the ``evidence_text`` strings.
+    Gold is ``evidence_ids`` when given; otherwise an article whose text contains one of the
+    ``evidence_text`` strings: its whole text when ``article_text(id)`` is given, else only its
+    retrieved passages.
     """
     ranked: list[str] = []
     texts: dict[str, str] = {}
@@ -123,6 +124,8 @@ def rank_articles(hits: Sequence[Hit], q: Question) -> tuple[list[str], set[str]
         texts[article] += " " + " ".join(hit.chunk.text.split())
     if q.evidence_ids:
         return ranked, set(q.evidence_ids)
+    if article_text is not None:
+        texts = {a: " ".join(article_text(a).split()) for a in ranked}
     wanted = [" ".join(t.split()) for t in q.evidence_text]
     return ranked, {a for a, text in texts.items() if any(w in text for w in wanted)}
 

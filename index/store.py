@@ -101,6 +101,12 @@ class Store:
         got = self.collection.get(include=["metadatas"])
         return {m["article_id"]: m.get("content_hash", "") for m in got["metadatas"] or []}
 
+    def article_text(self, article_id: str) -> str:
+        """An article's passages joined in order (overlaps repeat)."""
+        got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        parts = sorted(zip(got["metadatas"], got["documents"], strict=True), key=lambda p: int(p[0].get("position", 0)))
+        return "\n".join(text for _, text in parts)
+
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
 

@@ -150,12 +150,12 @@ class Archive:
 
         Dates and outlets named in the question become filters (explicit ``filters`` win) and
         are left out of the searched text; a date window is read as the time of the events, so
-        it also takes articles published the day after it. When they match nothing, the search
-        runs without them. A ``timeline`` search takes more passages, one per article, oldest first.
+        it also takes articles published a while after it (`report_lag`). When they match
+        nothing, the search runs without them. A ``timeline`` search takes more passages, one per article, oldest first.
         """
         search, understood = understand(question, as_of or self.as_of(), self.manifest.outlets())
-        if understood.until:  # news of a day's events is published up to a day later
-            understood = replace(understood, until=understood.until + timedelta(days=1))
+        if understood.until:  # a window names when things happened: reports of them come out later
+            understood = replace(understood, until=understood.until + report_lag(understood))
         wanted = understood.merge(filters) if filters else understood
         k, per_article = (max(top_k or self.retriever.top_k, 6), 1) if timeline else (top_k, None)
         hits = self.retriever.retrieve(search, k, wanted, per_article)
@@ -273,6 +273,12 @@ class Archive:
 
     def stats(self) -> dict:
         return {"path": str(self.path), "embedder": self.embedder.name, **self.store.stats()}
+
+
+def report_lag(window: Filters) -> timedelta:
+    """How long after a window articles about it still count: as long as the window, between 2 and 31 days."""
+    length = window.until - window.since if window.since and window.until else timedelta(days=31)
+    return min(timedelta(days=31), max(timedelta(days=2), length))
 
 
 def fit(hits: list[Hit], budget: int) -> list[Hit]:

@@ -1,6 +1,10 @@
 """Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank.
 
-Both rankings honour the same filters (dates, outlets, language). At most ``per_article``
+Both rankings honour the same filters (dates, outlets, language). The keyword ranking counts
+half as much as the dense one: at equal weight it raised hits@5 on English questions over
+English news (MultiHop-RAG) from 0.977 to 0.991 but lowered MRR@10 on English questions over
+Spanish paragraphs (XQuAD) from 0.954 to 0.905, where word matches are mostly noise; weighting
+it by the chunk's language favoured articles in the question's language, which is worse. At most ``per_article``
 chunks of one article are kept so that several articles can speak. A reranker can be passed
 in; none is used by default (the one that installs offline is English-only and made
 English-to-Spanish ranking worse). The keyword index is rebuilt when the store's chunk count
@@ -33,6 +37,7 @@ class Retriever:
         candidates: int = 30,
         per_article: int = 2,
         hybrid: bool = True,
+        keyword_weight: float = 0.5,
         reranker: Reranker | None = None,
     ):
         self.store = store
@@ -41,6 +46,7 @@ class Retriever:
         self.candidates = candidates
         self.per_article = per_article
         self.hybrid = hybrid
+        self.keyword_weight = keyword_weight
         self.reranker = reranker
         self._keyword: KeywordIndex | None = None
         self._keyword_count = -1
@@ -73,19 +79,24 @@ class Retriever:
                     sources=filters.sources, language=filters.language,
                 )
             rankings.append(keyword.search(question, n, mask))
-        hits = fuse(rankings, top_k if self.reranker is None else n, per_article or self.per_article)
+        weights = [1.0, self.keyword_weight][: len(rankings)]
+        hits = fuse(rankings, top_k if self.reranker is None else n, per_article or self.per_article, weights)
         if self.reranker is not None:
             hits = self.reranker(question, hits)[:top_k]
         return [Hit(h.chunk, h.score, rank) for rank, h in enumerate(hits, start=1)]
 
 
-def fuse(rankings: Sequence[Sequence[tuple]], k: int, per_article: int) -> list[Hit]:
-    """Reciprocal rank fusion of (chunk, score) rankings, at most ``per_article`` chunks per article."""
+def fuse(rankings: Sequence[Sequence[tuple]], k: int, per_article: int, weights: Sequence | None = None) -> list[Hit]:
+    """Reciprocal rank fusion of (chunk, score) rankings, at most ``per_article`` chunks per article.
+
+    A ranking's weight is a number or a function of the chunk.
+    """
     scores: dict[str, float] = {}
     chunks = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, (chunk, _) in enumerate(ranking, start=1):
-            scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+            w = weight(chunk) if callable(weight) else weight
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + w / (RRF_K + rank)
             chunks[chunk.id] = chunk
     out: list[Hit] = []
     taken: dict[str, int] = {}
