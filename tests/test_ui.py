@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from ui.app import build_app
+from ui.app import build_app, launch
 
 
 def free_port() -> int:
@@ -16,9 +16,8 @@ def free_port() -> int:
 @pytest.fixture
 def server(fake_archive):
     app = build_app(fake_archive)
-    app.queue(default_concurrency_limit=1)
     port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     app.close()
 

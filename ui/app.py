@@ -173,11 +173,11 @@ def add_files(archive: Archive, files: list | None, progress=None) -> str:
     return f"**{report.summary()}**" + (f"\n\nSkipped:{errors}" if errors else "")
 
 
-def build_app(archive: Archive, max_upload: str = "50mb"):
+def build_app(archive: Archive):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    with gr.Blocks(title="newsrag", analytics_enabled=False, js=LINK_CITATIONS) as app:
+    with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
         gr.Markdown("## newsrag\nAsk the news archive. Answers cite the passages they rest on.")
         with gr.Tab("Chat"):
             sources = gr.Markdown("_Sources appear here._", elem_id="sources", render=False)
@@ -212,14 +212,19 @@ def build_app(archive: Archive, max_upload: str = "50mb"):
                 return add_files(archive, files, progress), overview_markdown(archive)
 
             gr.Button("Add to the archive").click(add, inputs=upload, outputs=[report, overview], api_name="add")
-    app.max_file_size = max_upload
     return app
 
 
-def serve(archive: Archive, host: str = "127.0.0.1", port: int = 7860, **launch) -> None:
-    """Load the model, then serve the chat; one answer is generated at a time."""
+def launch(app, host: str = "127.0.0.1", port: int = 7860, **options):
+    """Start the server with newsrag's settings: one generation at a time, no sharing, 50 MB uploads."""
+    app.queue(default_concurrency_limit=1)
+    return app.launch(server_name=host, server_port=port, share=False, show_error=False, max_file_size="50mb",
+                      js=LINK_CITATIONS, **options)
+
+
+def serve(archive: Archive, host: str = "127.0.0.1", port: int = 7860, **options) -> None:
+    """Load the model, then serve the chat until interrupted."""
     archive.warm()  # the first visitor should not wait for the model to load
     app = build_app(archive)
-    app.queue(default_concurrency_limit=1)
     print(f"newsrag chat on http://{host}:{port}", flush=True)
-    app.launch(server_name=host, server_port=port, share=False, show_error=False, max_file_size="50mb", **launch)
+    launch(app, host, port, **options)
