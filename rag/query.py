@@ -39,8 +39,9 @@ def standalone(question: str, history: Sequence["Message"], llm: "LLM", max_char
     """Rewrite a follow-up (``"And by how many votes?"``) into a question that stands alone.
 
     The model sees the last two exchanges; answers are cut to ``max_chars``. When its reply is
-    unusable (empty, several lines, much longer than a question), the previous question and
-    this one are joined instead, which still gives retrieval the missing subject.
+    unusable (empty, several lines, much longer than a question, or not a rewrite: it must keep
+    a word of the question and add one from the conversation), the previous question and this
+    one are joined instead, which still gives retrieval the missing subject.
     """
     from .prompt import load_prompt
 
@@ -59,7 +60,7 @@ def standalone(question: str, history: Sequence["Message"], llm: "LLM", max_char
          {"role": "user", "content": prompt["user"].substitute(values)}],
         max_tokens=80,
     ).strip().strip('"').strip()
-    if reply and "\n" not in reply and len(reply) <= 3 * len(question) + 150:
+    if reply and "\n" not in reply and len(reply) <= 3 * len(question) + 150 and _keeps(question, turns, reply):
         return reply
     previous = next((t["content"] for t in reversed(turns) if t["role"] == "user"), "")
     return f"{previous} {question}".strip()
@@ -76,3 +77,12 @@ _TIMELINE = re.compile(
 def is_timeline(question: str) -> bool:
     """A question about how a story developed over time ("how did X develop", "¿qué pasó entre...?")."""
     return bool(_TIMELINE.search(question))
+
+
+def _keeps(question: str, turns: Sequence["Message"], reply: str) -> bool:
+    """A rewrite keeps a word of the question and brings in a word of the conversation."""
+    def words(text: str) -> set[str]:
+        return {w for w in re.findall(r"\w{4,}", text.lower())}
+
+    asked, said, new = words(question), words(" ".join(t["content"] for t in turns)), words(reply)
+    return bool(new & asked) and bool((new & said) - asked)

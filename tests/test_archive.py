@@ -75,12 +75,13 @@ def test_detect_language(text, lang):
 
 
 def test_a_follow_up_is_searched_for_as_a_standalone_question(fake_archive):
-    history = [{"role": "user", "content": "¿Qué inauguró Soria?"}, {"role": "assistant", "content": "Un puente nuevo [1]."}]
+    history = [{"role": "user", "content": "When did the Velport harbour reopen?"}, {"role": "assistant", "content": "On Friday [1]."}]
     fake_archive.llm.replies = ["How much did the Velport harbour repairs cost?"]
     fake_archive.llm.reply = "2 million euros [1]."
     answer = fake_archive.ask("And how much did that cost?", history=history)
     rewrite, final = fake_archive.llm.calls
-    assert "User: ¿Qué inauguró Soria?\nAssistant: Un puente nuevo." in rewrite[1]["content"]
+    assert "User: When did the Velport harbour reopen?\nAssistant: On Friday." in rewrite[1]["content"]
+    assert answer.searched == "How much did the Velport harbour repairs cost?"
     assert answer.hits[0].chunk.article_id == "a1"  # found with the rewritten question
     assert final[1:3] == history and final[-1]["content"].count("And how much did that cost?") == 1
     assert "rewrite_s" in answer.timings
@@ -115,12 +116,12 @@ def test_chat_remembers_turns_and_the_cli_chat_reads_questions_from_stdin(fake_a
 
     monkeypatch.setattr("rag.cli.open_archive", lambda config: fake_archive)
     monkeypatch.setattr("sys.stdin", io.StringIO("How much did the repairs cost?\nAnd the ferries?\nexit\nnever read\n"))
-    fake_archive.llm.replies = ["", "When did the ferries resume?"]  # first answer: scripted reply below
+    fake_archive.llm.replies = ["", "When did the ferries resume after the repairs?"]  # first answer: scripted reply below
     from rag.cli import build_parser
 
     assert cmd_chat(build_parser().parse_args(["chat"]), None) == 0
     out = capsys.readouterr().out
-    assert out.count("> ") == 2 and "never read" not in out and "(searched for: When did the ferries resume?)" in out
+    assert out.count("> ") == 2 and "never read" not in out and "(searched for: When did the ferries resume after the repairs?)" in out
 
 
 def test_timeline_questions_get_passages_in_date_order_and_their_own_prompt(fake_archive):
@@ -188,3 +189,16 @@ def test_overview_counts_outlets_languages_and_months(fake_archive):
     assert overview["articles"] == 2 and overview["outlets"] == {"Coast Times": 1, "Diario Norte": 1}
     assert overview["languages"] == {"en": 1, "es": 1} and overview["months"] == {"2024-03": 2}
     assert [a["id"] for a in overview["recent"]] == ["a2", "a1"]
+
+
+def test_a_reply_that_is_not_a_rewrite_falls_back_to_joining_the_questions():
+    from rag.query import standalone
+
+    from .fakes import FakeLLM
+
+    history = [{"role": "user", "content": "¿A cuántas viviendas llevará calefacción la red de calor de Cerezal?"},
+               {"role": "assistant", "content": "A 620 viviendas [1]."}]
+    question = "¿Y cuánto le costará a cada vivienda conectarse?"
+    assert standalone(question, history, FakeLLM("220 viviendas x $220 viviendas")).startswith("¿A cuántas viviendas")
+    good = "¿Cuánto le costará a cada vivienda conectarse a la red de calor de Cerezal?"
+    assert standalone(question, history, FakeLLM(good)) == good
