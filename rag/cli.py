@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--model", help="LLM: default, small or a path to a .gguf file")
     p.add_argument("--top-k", type=int, help="passages given to the model (default 4)")
+    p.add_argument("--keyword-weight", type=float, metavar="W",
+                   help="weight of the keyword ranking in the fusion (default 0.5; 0 = dense retrieval only)")
     p.add_argument("--judge", default="answer", metavar="MODEL",
                    help="citation judge: answer (the answering model, default), small, default, a .gguf path, or none")
 
@@ -268,6 +270,9 @@ def cmd_eval(args, config: Config) -> int:
     from eval.runner import run
 
     archive = open_archive(config)
+    if args.keyword_weight is not None:
+        archive.retriever.keyword_weight = args.keyword_weight
+        archive.retriever.hybrid = args.keyword_weight > 0
     support = None
     if not args.retrieval_only and args.judge != "none":
         from . import models
