@@ -1,10 +1,9 @@
 """Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank.
 
 Both rankings honour the same filters (dates, outlets, language). The keyword ranking counts
-half as much as the dense one: at equal weight it raised hits@5 on English questions over
-English news (MultiHop-RAG) from 0.977 to 0.991 but lowered MRR@10 on English questions over
-Spanish paragraphs (XQuAD) from 0.954 to 0.905, where word matches are mostly noise; weighting
-it by the chunk's language favoured articles in the question's language, which is worse. At most ``per_article``
+half as much as the dense one: word matches help when question and articles share a language
+and are mostly noise across languages (docs/RESULTS.md); weighting it by each chunk's language
+instead favoured articles in the question's language, which is worse for cross-lingual use. At most ``per_article``
 chunks of one article are kept so that several articles can speak. A reranker can be passed
 in; none is used by default (the one that installs offline is English-only and made
 English-to-Spanish ranking worse). The keyword index is rebuilt when the store's chunk count
