@@ -99,8 +99,10 @@ class Archive:
         models_dir = models_dir or models.default_models_dir()
         manifest = Manifest(path / "manifest.sqlite")
         adopt(store, manifest)
-        return cls(path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir))), top_k=top_k,
-                   manifest=manifest)
+        archive = cls(path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir))), top_k=top_k,
+                      manifest=manifest)
+        archive.models_dir = models_dir
+        return archive
 
     @property
     def llm(self) -> LLM:

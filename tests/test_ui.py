@@ -83,3 +83,21 @@ def test_filters_settings_and_the_archive_tab_through_the_server(server, fake_ar
     report, overview = client.predict([handle_file(str(upload))], api_name="/add")
     assert "added 1" in report and "**3 articles**" in overview
     assert (fake_archive.path / "uploads" / "more.jsonl").is_file()
+
+
+def test_archive_search_urls_and_model_settings(server, fake_archive, tmp_path, monkeypatch):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    found = client.predict("puente Soria", api_name="/search")
+    assert found.startswith("- 2024-03-05 · Diario Norte · Nuevo puente en Soria")
+    assert client.predict("zzzz", api_name="/search") == "_Nothing in the archive matches._"
+
+    page = "<html><head><title>Velport pier</title></head><body><article><h1>Velport pier</h1><p>" + \
+        "A new pier opened in Velport on Monday, the harbour master said. " * 5 + "</p></article></body></html>"
+    monkeypatch.setattr("trafilatura.fetch_url", lambda url: page if "good" in url else None)
+    report, _ = client.predict("https://good.example/pier\nhttps://bad.example/x", api_name="/add_urls")
+    assert "added 1" in report and "could not fetch https://bad.example/x" in report
+
+    status = client.predict("nonexistent-model", api_name="/model")
+    assert status.startswith("Error: ") and "nonexistent-model" in status

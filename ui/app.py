@@ -1,8 +1,7 @@
 """The browser app: a chat that streams cited answers and follows up on earlier turns, with
 filters (dates, outlets, language, "as of"), settings (passages, showing what was retrieved)
-and an archive tab (counts, latest articles, adding files).
-
-Feed and page URLs cannot be added from the browser; ingest them with ``newsrag ingest``.
+an archive tab (counts, latest articles, keyword search, adding files or URLs) and a model
+switch. Fetching URLs is the app's only network use, and happens only when asked.
 """
 
 from __future__ import annotations
@@ -159,7 +158,8 @@ def add_files(archive: Archive, files: list | None, progress=None) -> str:
     for f in files:
         source = Path(f if isinstance(f, str) else f.name)
         target = folder / source.name  # only the name: an upload cannot write outside the archive
-        shutil.copyfile(source, target)
+        if source.resolve() != target.resolve():
+            shutil.copyfile(source, target)
         paths.append(target)
     done = []
 
@@ -171,6 +171,64 @@ def add_files(archive: Archive, files: list | None, progress=None) -> str:
     report = archive.ingest(paths, on_article=on_article)
     errors = "".join(f"\n- {p}" for p in report.errors)
     return f"**{report.summary()}**" + (f"\n\nSkipped:{errors}" if errors else "")
+
+
+def search_markdown(archive: Archive, query: str, limit: int = 20) -> str:
+    """Articles whose passages match ``query`` by keywords, best first (one line each)."""
+    query = (query or "").strip()
+    if not query:
+        return ""
+    seen, lines = set(), []
+    for chunk, _ in archive.retriever.keyword_index().search(query, 200):
+        if chunk.article_id in seen:
+            continue
+        seen.add(chunk.article_id)
+        meta = chunk.meta
+        title = f"[{meta.get('title') or chunk.article_id}]({meta['url']})" if meta.get("url") else (meta.get("title") or chunk.article_id)
+        lines.append(f"- {(meta.get('published_at') or 'undated')[:10]} · {meta.get('source') or '?'} · {title}")
+        if len(lines) == limit:
+            break
+    return "\n".join(lines) or "_Nothing in the archive matches._"
+
+
+def fetch_urls(archive: Archive, text: str, progress=None) -> str:
+    """Download feed or page URLs into ``<archive>/uploads`` and ingest them."""
+    import hashlib
+
+    import trafilatura
+
+    folder = archive.path / "uploads"
+    folder.mkdir(exist_ok=True)
+    paths, failed = [], []
+    for url in [u.strip() for u in (text or "").splitlines() if u.strip()]:
+        data = trafilatura.fetch_url(url)
+        if not data:
+            failed.append(url)
+            continue
+        is_feed = data.lstrip()[:200].lower().startswith(("<?xml", "<rss", "<feed")) and "<html" not in data[:500].lower()
+        path = folder / f"{hashlib.sha1(url.encode()).hexdigest()[:12]}{'.xml' if is_feed else '.html'}"
+        path.write_text(data if is_feed else data.replace("<head>", f'<head><link rel="canonical" href="{url}">', 1), encoding="utf-8")
+        paths.append(path)
+    report = add_files(archive, [str(p) for p in paths], progress) if paths else "_Nothing fetched._"
+    return report + "".join(f"\n- could not fetch {u}; check the address and the network" for u in failed)
+
+
+def _model_name(archive: Archive) -> str:
+    return archive._llm.name if not callable(archive._llm) or hasattr(archive._llm, "name") else "default (loads on the first question)"
+
+
+def use_model(archive: Archive, name: str) -> str:
+    """Switch the answering model (loaded now); a readable message either way."""
+    from rag import models
+    from rag.llm import LlamaCppLLM
+
+    if not name:
+        return f"Current model: {_model_name(archive)}"
+    try:
+        archive._llm = LlamaCppLLM(models.resolve(name, getattr(archive, "models_dir", None) or models.default_models_dir()))
+    except NewsragError as e:
+        return f"Error: {e}"
+    return f"Current model: {archive._llm.name}"
 
 
 def build_app(archive: Archive):
@@ -212,6 +270,22 @@ def build_app(archive: Archive):
                 return add_files(archive, files, progress), overview_markdown(archive)
 
             gr.Button("Add to the archive").click(add, inputs=upload, outputs=[report, overview], api_name="add")
+            with gr.Row():
+                urls = gr.Textbox(label="Or feed and page URLs, one per line (fetched now: needs the network)", lines=2)
+                fetch = gr.Button("Fetch and add")
+
+            def add_urls(text, progress=gr.Progress()):
+                return fetch_urls(archive, text, progress), overview_markdown(archive)
+
+            fetch.click(add_urls, inputs=urls, outputs=[report, overview], api_name="add_urls")
+            query = gr.Textbox(label="Search the archive (words in titles and passages)", elem_id="archive-search")
+            found = gr.Markdown()
+            query.submit(lambda q: search_markdown(archive, q), inputs=query, outputs=found, api_name="search")
+        with gr.Tab("Settings"):
+            model = gr.Dropdown(["default", "small"], value=None, allow_custom_value=True,
+                                label="Model: default, small, or the path of a .gguf file")
+            model_status = gr.Markdown(f"Current model: {_model_name(archive)}")
+            model.change(lambda name: use_model(archive, name), inputs=model, outputs=model_status, api_name="model")
     return app
 
 
