@@ -130,16 +130,16 @@ _ANCHOR = re.compile(r"\d[\d.,]*\d|\d|\b[A-ZÁÉÍÓÚÑ][\wáéíóúñü]{2,}"
 
 def attribute(text: str, hits: Sequence[Hit], min_share: float = 0.5) -> str:
     """Add a ``[n]`` to each sentence whose numbers and names mostly occur in passage ``n``."""
-    passages = [_anchors(hit.chunk.text) for hit in hits]
+    passages = [anchors(hit.chunk.text) for hit in hits]
     out = []
     for sentence in _SENTENCE_END.split(text):
         if not sentence or sentence.isspace():
             out.append(sentence or "")
             continue
-        anchors = _anchors(sentence.strip(), sentence=True)
+        wanted = anchors(sentence.strip(), sentence=True)
         best, share = 0, 0.0
         for n, found in enumerate(passages, start=1):
-            overlap = len(anchors & found) / len(anchors) if anchors else 0.0
+            overlap = len(wanted & found) / len(wanted) if wanted else 0.0
             if overlap > share:
                 best, share = n, overlap
         if best and share >= min_share:
@@ -163,8 +163,6 @@ def anchors(text: str, sentence: bool = False) -> set[str]:
     out = {re.sub(r"[.,]", "", a) if a[0].isdigit() else a.lower() for a in found}
     return out - FUNCTION_WORDS
 
-
-_anchors = anchors
 _WORD = re.compile(r"\w{4,}")
 
 

@@ -116,22 +116,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _day(value: str):
     from datetime import datetime, timezone
 
+    from .filters import day
+
     if value == "today":
         return datetime.now(timezone.utc)
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+        return day(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
 def filters_from(args):
     """The --since/--until/--source/--language flags as `Filters` (--until includes its day)."""
-    from datetime import timedelta
+    from .filters import day_filters
 
-    from .filters import Filters
-
-    until = args.until + timedelta(days=1) if args.until else None
-    return Filters(since=args.since, until=until, sources=tuple(args.source), language=args.language) or None
+    return day_filters(args.since, args.until, args.source, args.language)
 
 
 def open_archive(config: Config, create: bool = False):

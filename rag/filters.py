@@ -641,3 +641,15 @@ def understand(question: str, as_of: datetime | date, outlets: Sequence[str] = (
         return question, filters
     cleaned = _cut(text, spans)
     return (cleaned if _meaningful(cleaned) else question), filters
+
+
+def day(value: str) -> datetime:
+    """An ISO date such as ``2024-06-17`` as midnight UTC; `ValueError` when it is not one."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def day_filters(since: datetime | None = None, until: datetime | None = None, sources: Sequence[str] = (),
+                language: str | None = None) -> Filters | None:
+    """Filters from whole days, as flags and forms give them (``until`` includes its day); None when empty."""
+    return Filters(since=since, until=until + timedelta(days=1) if until else None, sources=tuple(sources),
+                   language=language or None) or None

@@ -11,7 +11,8 @@ from typing import Iterator
 
 from index.errors import InputError, NewsragError
 from rag.archive import Archive
-from rag.filters import Filters
+from rag.filters import Filters, day, day_filters
+from rag.llm import LLM
 from rag.types import Answer
 
 EXAMPLES = [
@@ -77,24 +78,17 @@ def _history(history: list) -> list[dict]:
 
 def parse_day(value: str | None, field: str):
     """A YYYY-MM-DD text box as a UTC datetime (None when empty)."""
-    from datetime import datetime, timezone
-
     value = (value or "").strip()
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+        return day(value)
     except ValueError:
         raise InputError(f"{field}: {value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def make_filters(since: str = "", until: str = "", outlets=(), language: str = "") -> Filters | None:
-    from datetime import timedelta
-
-    end = parse_day(until, "until")
-    filters = Filters(since=parse_day(since, "since"), until=end + timedelta(days=1) if end else None,
-                      sources=tuple(outlets or ()), language=language or None)
-    return filters or None
+    return day_filters(parse_day(since, "since"), parse_day(until, "until"), outlets or (), language)
 
 
 def respond(
@@ -214,7 +208,7 @@ def fetch_urls(archive: Archive, text: str, progress=None) -> str:
 
 
 def _model_name(archive: Archive) -> str:
-    return archive._llm.name if not callable(archive._llm) or hasattr(archive._llm, "name") else "default (loads on the first question)"
+    return archive._llm.name if isinstance(archive._llm, LLM) else "not loaded yet (loads on the first question)"
 
 
 def use_model(archive: Archive, name: str) -> str:
