@@ -132,7 +132,8 @@ def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manife
         original = manifest.by_text_hash(thash) or near.find(signature)
         original = original or next((a.id for a, _, h, _, _ in batch if h == thash), None)
         if original and original != article.id:
-            flush()  # the original may be in the batch: index it first
+            if any(a.id == original for a, *_ in batch):
+                flush()  # index the original before recording its copy
             if previous is not None:
                 store.delete_article(article.id)
             manifest.put(article, "copy", digest, thash, canonical=original)
