@@ -63,6 +63,7 @@ def run(
     config = {
         "archive": str(archive.path), "embedder": archive.embedder.name, "top_k": archive.retriever.top_k,
         "keyword_weight": archive.retriever.keyword_weight if archive.retriever.hybrid else 0.0,
+        "excerpt_tokens": archive.excerpt_budget,
         "model": None if retrieval_only else archive.llm.name, "retrieval_only": retrieval_only, "limit": limit,
         "citation_judge": None if retrieval_only or support is None else getattr(support, "name", type(support).__name__),
     }
@@ -99,6 +100,7 @@ def evaluate(
         f1=metrics.f1(answer.text, q.answers) if answerable else None,
         ttft_s=round(answer.timings.get("ttft_s", 0.0), 3),
         total_s=round(answer.timings.get("total_s", 0.0), 3),
+        **{k: answer.usage[k] for k in ("prompt_tokens", "cached_tokens", "completion_tokens") if k in answer.usage},
     )
     if support is not None and not answer.abstained:
         scored = alce(answer.text, [passage_text(hit) for hit in answer.hits], support)

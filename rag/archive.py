@@ -27,7 +27,8 @@ from index.types import Article
 from . import models
 from .cite import attribute, citations, clean_markers, sentences, unsupported
 from .llm import LLM, LlamaCppLLM, Message
-from .prompt import NO_ANSWER, build_messages, passage_text
+from .pack import condense, fit
+from .prompt import NO_ANSWER, build_messages
 from .query import detect_language, is_timeline, standalone
 from .filters import Filters, understand
 from .retrieve import Retriever
@@ -35,6 +36,7 @@ from .support import LexicalSupport, Support
 from .types import Answer, Citation, Hit
 
 MARKER_FILE = "newsrag.json"
+EXCERPT_TOKENS = 400
 ABSTAIN = {
     "en": "The archive does not answer this question.",
     "es": "El archivo no responde a esta pregunta.",
@@ -63,6 +65,7 @@ class Archive:
         self.manifest = manifest or Manifest(path / "manifest.sqlite")
         self.support: Support = LexicalSupport()
         self.passage_budget = 2400  # prompt tokens for passages: fits a 4096-token context with history and answer
+        self.excerpt_budget = EXCERPT_TOKENS  # prompt tokens for the passages' sentences closest to the question; 0: whole passages
         self.embedder = embedder
         self._llm = llm
         self.retriever = Retriever(store, embedder, top_k=top_k)
@@ -189,6 +192,8 @@ class Archive:
             timings["rewrite_s"] = time.perf_counter() - start
         hits, search = self.search(search, top_k, filters, as_of, timeline=is_timeline(question))
         hits = fit(hits, self.passage_budget)
+        if self.excerpt_budget and hits:
+            hits = condense(search, hits, self.embedder, self.excerpt_budget)
         timings["retrieval_s"] = time.perf_counter() - start - timings.get("rewrite_s", 0.0)
 
         def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
@@ -196,7 +201,9 @@ class Archive:
             timings["total_s"] = time.perf_counter() - start
             weak = [] if abstained else unsupported(text, hits, self.support)
             cites = self._with_copies(citations(cited, hits, text, weak))
-            return Answer(question, text, cites, abstained=abstained, hits=hits, timings=timings, searched=search, unsupported=weak)
+            usage = dict(self._llm.usage) if isinstance(self._llm, LLM) and raw else {}
+            return Answer(question, text, cites, abstained=abstained, hits=hits, timings=timings, searched=search,
+                          unsupported=weak, usage=usage)
 
         raw = ""
         if hits:
@@ -281,18 +288,6 @@ def report_lag(window: Filters) -> timedelta:
     """How long after a window articles about it still count: as long as the window, between 2 and 31 days."""
     length = window.until - window.since if window.since and window.until else timedelta(days=31)
     return min(timedelta(days=31), max(timedelta(days=2), length))
-
-
-def fit(hits: list[Hit], budget: int) -> list[Hit]:
-    """The leading hits whose passages fit in ``budget`` tokens (about 3.5 characters each); at least one."""
-    out, used = [], 0
-    for hit in hits:
-        cost = len(passage_text(hit)) // 3.5
-        if out and used + cost > budget:
-            break
-        out.append(hit)
-        used += cost
-    return out
 
 
 def _published(hit: Hit) -> int:

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, run, text)
         p.add_argument("--model", help="LLM: default, small or a path to a .gguf file")
         p.add_argument("--top-k", type=int, help="passages given to the model (default 4)")
+        p.add_argument("--excerpt-tokens", type=int, metavar="N",
+                       help="show the model only the passages' sentences closest to the question, about N tokens "
+                            "in all (default 400; 0: whole passages)")
         if name in ("ask", "chat"):
             p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only articles published on or after this day")
             p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="only articles published on or before this day")
@@ -88,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--model", help="LLM: default, small or a path to a .gguf file")
     p.add_argument("--top-k", type=int, help="passages given to the model (default 4)")
+    p.add_argument("--excerpt-tokens", type=int, metavar="N",
+                   help="show the model only the passages' sentences closest to the question (default 400; 0: whole passages)")
     p.add_argument("--keyword-weight", type=float, metavar="W",
                    help="weight of the keyword ranking in the fusion (default 0.5; 0 = dense retrieval only)")
     p.add_argument("--judge", default="answer", metavar="MODEL",
@@ -136,10 +141,13 @@ def filters_from(args):
 def open_archive(config: Config, create: bool = False):
     from .archive import Archive
 
-    return Archive.open(
+    archive = Archive.open(
         config.archive, embedder=config.embedder, model=config.model, models_dir=config.models_dir,
         top_k=config.top_k, create=create,
     )
+    if config.excerpt_tokens is not None:
+        archive.excerpt_budget = config.excerpt_tokens
+    return archive
 
 
 def cmd_ingest(args, config: Config) -> int:

@@ -21,6 +21,7 @@ class Config:
     embedder: str | None = None  # None: the one the archive was built with
     models_dir: Path = field(default_factory=default_models_dir)
     top_k: int = 4
+    excerpt_tokens: int | None = None  # None: the archive's default; 0: whole passages
     host: str = "127.0.0.1"
     port: int = 7860
     debug: bool = False
@@ -37,7 +38,7 @@ class Config:
                 continue
             if f.name in ("archive", "models_dir"):
                 raw = Path(raw).expanduser()
-            elif f.name in ("top_k", "port"):
+            elif f.name in ("top_k", "port", "excerpt_tokens"):
                 raw = int(raw)
             elif f.name == "debug":
                 raw = str(raw).lower() not in ("0", "false", "no", "")

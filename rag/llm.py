@@ -19,9 +19,14 @@ Message = dict[str, str]
 
 
 class LLM(ABC):
-    """A chat model that yields the answer's text as it is generated."""
+    """A chat model that yields the answer's text as it is generated.
+
+    ``usage`` describes the last reply when the model can tell: ``prompt_tokens``,
+    ``cached_tokens`` (prompt tokens reused from an earlier prompt) and ``completion_tokens``.
+    """
 
     name: str = "llm"
+    usage: dict[str, int] = {}
 
     @abstractmethod
     def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
@@ -49,6 +54,7 @@ class LlamaCppLLM(LLM):
         self.name = Path(path).name
         self.gpu_layers = n_gpu_layers
         self._grammars: dict[tuple[str, ...], object] = {}
+        self._formatter = None
         try:
             self._llm = llama_cpp.Llama(
                 model_path=str(path),
@@ -60,15 +66,45 @@ class LlamaCppLLM(LLM):
             )
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"cannot load model {path} ({e}); check that it is a GGUF file llama.cpp supports") from e
+        self._prefixes = PrefixCache(self._llm)
 
     def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
-        pieces = self._llm.create_chat_completion(
-            messages=list(messages), stream=True, temperature=0.0, top_k=1, max_tokens=max_tokens, seed=0
+        tokens, stop = self._prompt(messages)
+        cached = self._prefixes.prime(tokens)
+        self.usage = {"prompt_tokens": len(tokens), "cached_tokens": cached, "completion_tokens": 0}
+        pieces = self._llm.create_completion(
+            tokens, stream=True, temperature=0.0, top_k=1, max_tokens=max_tokens, seed=0, stop=stop
         )
         for piece in pieces:
-            text = piece["choices"][0]["delta"].get("content")
+            choice = piece["choices"][0]
+            self.usage["completion_tokens"] += choice["finish_reason"] is None
+            text = choice["text"]
             if text:
                 yield text
+        self._prefixes.keep(tokens)
+
+    def _prompt(self, messages: Sequence[Message]) -> tuple[list[int], list[str]]:
+        """The model's chat template applied to ``messages``: prompt tokens and stop strings."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            meta = self._llm.metadata
+            vocab = self._llm._model
+
+            def token(key: str) -> str:
+                tid = int(meta.get(key, -1))
+                return vocab.token_get_text(tid) if tid >= 0 else ""
+
+            if "tokenizer.chat_template" not in meta:
+                raise ModelError(f"{self.name} has no chat template; use a chat (instruct) model")
+            self._formatter = Jinja2ChatFormatter(
+                meta["tokenizer.chat_template"], eos_token=token("tokenizer.ggml.eos_token_id"),
+                bos_token=token("tokenizer.ggml.bos_token_id"),
+            )
+        result = self._formatter(messages=list(messages))
+        tokens = self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+        stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
+        return tokens, stop
 
     def choose(self, messages: Sequence[Message], options: Sequence[str]) -> str:
         """One of ``options``, enforced by a llama.cpp grammar."""
@@ -86,3 +122,63 @@ class LlamaCppLLM(LLM):
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+
+class PrefixCache:
+    """Keeps the evaluated prompt of each kind of prompt so that the next one of that kind
+    reads only what differs: llama.cpp reuses the longest common prefix with the tokens in its
+    context, and a snapshot brings that context back after a prompt of another kind (a
+    citation check, a follow-up rewrite) replaced it.
+
+    A kind is told by the prompt's first ``key_tokens`` tokens (the start of its system message).
+    Snapshots hold the context's key-value cache only (a few MB per thousand tokens for a 1.5B
+    model), at most ``size`` of them. Relies on llama-cpp-python's ``LlamaState``.
+    """
+
+    def __init__(self, llm, size: int = 3, key_tokens: int = 24, min_gain: int = 32):
+        self.llm = llm
+        self.size = size
+        self.key_tokens = key_tokens
+        self.min_gain = min_gain
+        self.states: dict[tuple[int, ...], object] = {}
+
+    def prime(self, tokens: Sequence[int]) -> int:
+        """Load the snapshot that shares most with ``tokens`` when it beats the live context;
+        the number of prompt tokens that will not be read again."""
+        live = _common(self.llm.input_ids[: self.llm.n_tokens], tokens)
+        state = self.states.get(tuple(tokens[: self.key_tokens]))
+        if state is not None:
+            saved = _common(state.input_ids[: state.n_tokens], tokens)
+            if saved >= live + self.min_gain:
+                self.llm.load_state(state)
+                live = saved
+        return min(live, len(tokens) - 1) if live else 0
+
+    def keep(self, tokens: Sequence[int]) -> None:
+        """Snapshot the context after a reply to ``tokens``."""
+        import ctypes
+
+        import llama_cpp
+        import numpy as np
+
+        key = tuple(tokens[: self.key_tokens])
+        llm = self.llm
+        size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
+        buf = (ctypes.c_uint8 * int(size))()
+        used = int(llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size))
+        self.states.pop(key, None)
+        self.states[key] = llama_cpp.LlamaState(
+            input_ids=llm.input_ids.copy(), scores=np.zeros((1, llm.n_vocab()), dtype=np.single),
+            n_tokens=llm.n_tokens, llama_state=bytes(buf)[:used], llama_state_size=used, seed=llm._seed,
+        )
+        while len(self.states) > self.size:
+            self.states.pop(next(iter(self.states)))
+
+
+def _common(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n

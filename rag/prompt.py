@@ -31,11 +31,11 @@ def load_prompt(name: str) -> dict[str, Template]:
 
 
 def passage_text(hit: Hit) -> str:
-    """A retrieved chunk under its title, outlet and date."""
+    """A retrieved chunk (or its excerpt) under its title, outlet and date."""
     meta = hit.chunk.meta
     about = ", ".join(x for x in (meta.get("source"), (meta.get("published_at") or "")[:10]) if x)
     head = (meta.get("title") or "Untitled") + (f" ({about})" if about else "")
-    return f"{head}\n{hit.chunk.text}"
+    return f"{head}\n{hit.excerpt or hit.chunk.text}"
 
 
 _SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|^#{3}\s*(?=system|user|assistant)", re.I | re.M)

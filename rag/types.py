@@ -14,6 +14,7 @@ class Hit:
     chunk: Chunk
     score: float
     rank: int
+    excerpt: str = ""  # what the prompt shows of the chunk when not all of it (see rag.pack.condense)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)  # sentences their cited passages do not support
     searched: str = ""  # what retrieval searched for: the question, or a follow-up made standalone
     guess: str = ""  # an answer withdrawn because its passages support none of it
+    usage: dict[str, int] = field(default_factory=dict)  # prompt, cached and completion tokens, when the LLM tells
 
     def to_dict(self) -> dict:
         """The ``newsrag ask --json`` object of FORMATS.md."""

@@ -33,10 +33,17 @@ def test_answer_cites_retrieved_passages_and_matches_the_json_contract(fake_arch
 def test_prompt_holds_numbered_passages_language_and_question(fake_archive):
     fake_archive.ask("¿Cuánto costó el puente de Soria?")
     system, user = fake_archive.llm.calls[-1]
-    assert "Spanish" in system["content"] and "NO_ANSWER" in system["content"]
+    assert "NO_ANSWER" in system["content"]
     assert user["content"].startswith("Passages:\n\n[1] ")
     assert "(Diario Norte, 2024-03-05)" in user["content"]
     assert "Question: ¿Cuánto costó el puente de Soria?\nAnswer in Spanish." in user["content"]
+
+
+def test_the_system_message_is_the_same_for_every_question_so_its_evaluation_is_reused(fake_archive):
+    fake_archive.ask("¿Cuánto costó el puente de Soria?")
+    fake_archive.ask("What did the Soria bridge cost?")
+    (first, _), (second, _) = fake_archive.llm.calls[-2:]
+    assert first == second
 
 
 def test_no_answer_reply_becomes_an_abstention_in_the_question_language(fake_archive):
@@ -176,7 +183,7 @@ def test_an_answer_its_passages_do_not_support_at_all_becomes_an_abstention(fake
 
 
 def test_passages_are_packed_within_a_token_budget(fake_archive):
-    from rag.archive import fit
+    from rag.pack import fit
 
     hits = fake_archive.retrieve("harbour bridge", 2)
     assert len(fit(hits, 10_000)) == 2 and len(fit(hits, 1)) == 1

@@ -1,0 +1,92 @@
+"""Packing retrieved passages into the prompt, which is where an answer's time goes on a CPU:
+llama.cpp reads every prompt token before it writes the first word.
+
+`fit` keeps the leading passages that fit in a token budget; `condense` keeps, within a budget,
+only the sentences of each passage that are closest to the question. Token counts are
+estimated from characters (about 3.5 per token), not counted with the model's tokenizer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Sequence
+
+import numpy as np
+
+from index.embed import Embedder
+
+from .prompt import passage_text
+from .types import Hit
+
+CHARS_PER_TOKEN = 3.5
+GAP = " … "
+# a sentence ends at . ! ? (or a closing quote after one) followed by space and a capital, digit or opening mark
+_SENTENCE = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"»”’)]))\s+(?=[\"«“¿¡(A-ZÁÉÍÓÚÑ0-9])|\n+")
+
+
+def tokens(text: str) -> int:
+    return int(len(text) / CHARS_PER_TOKEN)
+
+
+def fit(hits: list[Hit], budget: int) -> list[Hit]:
+    """The leading hits whose passages fit in ``budget`` tokens; at least one."""
+    out, used = [], 0
+    for hit in hits:
+        cost = tokens(passage_text(hit))
+        if out and used + cost > budget:
+            break
+        out.append(hit)
+        used += cost
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    """A passage's sentences, by punctuation and line breaks (abbreviations such as "Mr. Smith" split)."""
+    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+
+
+def condense(question: str, hits: Sequence[Hit], embedder: Embedder, budget: int) -> list[Hit]:
+    """``hits`` with ``excerpt`` set to the passage sentences closest to ``question``.
+
+    Sentences are scored by the cosine similarity of the embedder's question and passage
+    vectors, so the choice works across languages. Every passage keeps its best sentence; the
+    best of the others are added while the whole stays within ``budget`` tokens. Kept sentences
+    stay in their order, joined by " … " where sentences were left out. Hits the budget cannot
+    reach keep their best sentence only; a passage that is one sentence is left whole.
+    """
+    split = [split_sentences(h.chunk.text) for h in hits]
+    flat = [(i, j, s) for i, parts in enumerate(split) for j, s in enumerate(parts)]
+    if not flat:
+        return list(hits)
+    vectors = embedder.embed_documents([s for _, _, s in flat])
+    scores = np.asarray(vectors) @ np.asarray(embedder.embed_query(question))
+    order = sorted(range(len(flat)), key=lambda k: -scores[k])
+    keep: set[tuple[int, int]] = set()
+    used = sum(tokens(passage_text(replace(h, excerpt=" "))) for h in hits)  # titles, outlets, dates
+    for k in order:  # the best sentence of each passage first
+        i, j, s = flat[k]
+        if all(ii != i for ii, _ in keep):
+            keep.add((i, j))
+            used += tokens(s)
+    for k in order:
+        i, j, s = flat[k]
+        if (i, j) not in keep and used + tokens(s) <= budget:
+            keep.add((i, j))
+            used += tokens(s)
+    out = []
+    for i, hit in enumerate(hits):
+        chosen = [j for j in range(len(split[i])) if (i, j) in keep]
+        if len(chosen) == len(split[i]):
+            out.append(hit)
+            continue
+        text, last = "", None
+        for j in chosen:
+            text += (GAP if last is not None and j != last + 1 else " " if last is not None else "") + split[i][j]
+            last = j
+        if chosen and chosen[0] > 0:
+            text = GAP.lstrip() + text
+        if chosen and chosen[-1] < len(split[i]) - 1:
+            text += GAP.rstrip()
+        out.append(replace(hit, excerpt=text))
+    return out
