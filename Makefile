@@ -14,6 +14,8 @@ test: setup
 
 bench: setup
 	.venv/bin/python -m bench.ingest
+	.venv/bin/python -m bench.retrieval
+	.venv/bin/python -m bench.ask
 
 clean:
 	rm -rf .venv build *.egg-info .pytest_cache

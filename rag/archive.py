@@ -192,9 +192,11 @@ class Archive:
             timings["rewrite_s"] = time.perf_counter() - start
         hits, search = self.search(search, top_k, filters, as_of, timeline=is_timeline(question))
         hits = fit(hits, self.passage_budget)
-        if self.excerpt_budget and hits:
-            hits = condense(search, hits, self.embedder, self.excerpt_budget)
         timings["retrieval_s"] = time.perf_counter() - start - timings.get("rewrite_s", 0.0)
+        if self.excerpt_budget and hits:
+            mark = time.perf_counter()
+            hits = condense(search, hits, self.embedder, self.excerpt_budget)
+            timings["excerpt_s"] = time.perf_counter() - mark
 
         def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
             timings.setdefault("ttft_s", time.perf_counter() - start)

@@ -1,0 +1,209 @@
+"""Answer latency over the sample question set, and decoding speed against raw llama-cpp-python.
+
+    python -m bench.ask [--models default small] [--limit 20] [--archive DIR] [--json FILE]
+
+Each model runs in its own subprocess, on the bundled sample archive (built in a temporary
+folder unless ``--archive`` names one). Every question is answered twice, alternately, so that
+both variants see the same machine:
+
+- ``newsrag``: the default answer path (the passages' sentences closest to the question, the
+  system prompt's evaluation kept between questions);
+- ``whole``: the same with whole passages (``--excerpt-tokens 0``), the baseline.
+
+Per answer: retrieval time, prompt tokens and how many of them were read (not reused), time to
+first token, decoding tokens/s (tokens after the first over the time after the first) and
+total time. For the first ``--decode`` questions, the same prompt is then decoded by newsrag's
+`LlamaCppLLM.stream` and by llama-cpp-python's own streaming chat completion on a second
+`Llama` of the same file, 128 tokens each, alternately; the ratio of their medians is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator, Sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+VARIANTS = {"newsrag": None, "whole": 0}  # excerpt budget: None keeps the archive's default
+
+
+def load_questions(limit: int) -> list[dict]:
+    path = ROOT / "rag" / "data" / "questions.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows[:limit]
+
+
+def decode_rate(stream: Iterator[str]) -> tuple[float, int]:
+    """Tokens per second after the first piece of a stream of one-token pieces, and the piece count."""
+    first = last = None
+    n = 0
+    for _ in stream:
+        last = time.perf_counter()
+        first = first or last
+        n += 1
+    return ((n - 1) / (last - first) if n > 1 and last > first else 0.0), n
+
+
+def run_model(model: str, archive_dir: Path, limit: int, decode: int) -> dict:
+    """In the child process: answer the questions with both variants, then compare decoding."""
+    import llama_cpp
+
+    from rag import models
+    from rag.archive import Archive
+    from rag.llm import LLM, LlamaCppLLM, Message
+
+    class Recording(LLM):
+        """Passes through to ``inner`` and keeps the last messages."""
+
+        def __init__(self, inner: LLM):
+            self.inner, self.name, self.last = inner, inner.name, []
+
+        @property
+        def usage(self) -> dict:
+            return self.inner.usage
+
+        def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
+            self.last = list(messages)
+            yield from self.inner.stream(messages, max_tokens)
+
+    path = models.resolve(model, models.default_models_dir())
+    llm = Recording(LlamaCppLLM(path))
+    archive = Archive.open(archive_dir, llm=llm, create=False)
+    default_budget = archive.excerpt_budget
+    archive.search("warm-up question about the archive")  # the embedder and the keyword index
+    list(llm.inner.stream([{"role": "user", "content": "Say OK."}], max_tokens=2))
+    rows, prompts = [], []
+    for i, q in enumerate(load_questions(limit)):
+        as_of = datetime.fromisoformat(q["as_of"]) if q.get("as_of") else None
+        for variant, budget in (VARIANTS.items() if i % 2 == 0 else reversed(VARIANTS.items())):
+            archive.excerpt_budget = default_budget if budget is None else budget
+            start = time.perf_counter()
+            first = last = None
+            for item in archive.stream(q["question"], as_of=as_of):
+                now = time.perf_counter()
+                if isinstance(item, str):
+                    first, last = first or now, now
+                else:
+                    answer = item
+            usage = answer.usage
+            pieces = usage.get("completion_tokens", 0)
+            rows.append({
+                "model": model, "variant": variant, "id": q["id"], "abstained": answer.abstained,
+                "retrieval_ms": answer.timings["retrieval_s"] * 1000,
+                "excerpt_ms": answer.timings.get("excerpt_s", 0.0) * 1000, "ttft_s": answer.timings.get("ttft_s", 0.0),
+                "total_s": time.perf_counter() - start, "prompt_tokens": usage.get("prompt_tokens", 0),
+                "read_tokens": usage.get("prompt_tokens", 0) - usage.get("cached_tokens", 0),
+                "completion_tokens": pieces,
+                "decode_tps": (pieces - 1) / (last - first) if first and last and last > first and pieces > 1 else None,
+            })
+            if variant == "newsrag" and llm.last and len(prompts) < decode:
+                prompts.append(llm.last)
+    raw = llama_cpp.Llama(model_path=str(path), n_ctx=4096, n_threads=None, seed=0, verbose=False)
+    ours, theirs = [], []
+    for i, messages in enumerate(prompts):
+        def newsrag_run():
+            ours.append(decode_rate(llm.inner.stream(messages, max_tokens=128))[0])
+
+        def raw_run():
+            chunks = raw.create_chat_completion(messages=messages, stream=True, temperature=0.0, top_k=1, max_tokens=128, seed=0)
+            theirs.append(decode_rate(c for c in chunks if c["choices"][0]["delta"].get("content"))[0])
+
+        for run in ((newsrag_run, raw_run) if i % 2 == 0 else (raw_run, newsrag_run)):
+            run()
+    return {
+        "model": model, "rows": rows, "decode_newsrag_tps": ours, "decode_raw_tps": theirs,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def build_sample(folder: Path) -> Path:
+    from index.embed import load_embedder
+    from rag.archive import Archive, sample_files
+
+    archive = Archive.open(folder, embedder=load_embedder())
+    archive.ingest(sample_files())
+    return folder
+
+
+def measure(model: str, archive: Path, limit: int, decode: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.ask", "--child", model, str(archive), str(limit), str(decode)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    if out.returncode:
+        raise SystemExit(f"bench: {model} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[int(q * (len(values) - 1))] if values else float("nan")
+
+
+def table(results: list[dict]) -> str:
+    lines = [
+        "| model | variant | answers | retrieval ms p50 / p95 | excerpt ms p50 | prompt tokens p50 | tokens read p50 | TTFT s p50 / p95 "
+        "| decode tok/s p50 | total s p50 | TTFT vs whole |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for res in results:
+        rows = res["rows"]
+        base = statistics.median(r["ttft_s"] for r in rows if r["variant"] == "whole")
+        for v in VARIANTS:
+            mine = [r for r in rows if r["variant"] == v]
+            ret = [r["retrieval_ms"] for r in mine]
+            ttft = [r["ttft_s"] for r in mine]
+            tps = [r["decode_tps"] for r in mine if r["decode_tps"]]
+            lines.append(
+                f"| {res['model']} | {v} | {len(mine)} | {statistics.median(ret):.0f} / {pct(ret, .95):.0f} "
+                f"| {statistics.median(r['excerpt_ms'] for r in mine):.0f} "
+                f"| {statistics.median(r['prompt_tokens'] for r in mine):.0f} | {statistics.median(r['read_tokens'] for r in mine):.0f} "
+                f"| {statistics.median(ttft):.1f} / {pct(ttft, .95):.1f} | {statistics.median(tps) if tps else 0:.1f} "
+                f"| {statistics.median(r['total_s'] for r in mine):.1f} | {statistics.median(ttft) / base:.2f} |"
+            )
+    lines.append("")
+    lines.append("| model | prompts | newsrag decode tok/s p50 | llama-cpp-python decode tok/s p50 | ratio |")
+    lines.append("|---|---|---|---|---|")
+    for res in results:
+        ours, theirs = res["decode_newsrag_tps"], res["decode_raw_tps"]
+        if ours and theirs:
+            a, b = statistics.median(ours), statistics.median(theirs)
+            lines.append(f"| {res['model']} | {len(ours)} | {a:.1f} | {b:.1f} | {a / b:.3f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        model, archive, limit, decode = argv[1:]
+        print(json.dumps(run_model(model, Path(archive), int(limit), int(decode))))
+        return
+    p = argparse.ArgumentParser(prog="python -m bench.ask", description=__doc__.splitlines()[0])
+    p.add_argument("--models", nargs="+", default=["default", "small"])
+    p.add_argument("--limit", type=int, default=20, help="first N questions of the sample set")
+    p.add_argument("--decode", type=int, default=5, help="prompts for the decoding comparison")
+    p.add_argument("--archive", type=Path, help="a sample archive already built (default: build one)")
+    p.add_argument("--json", type=Path, help="also write the runs to this file")
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="newsrag-bench-ask-") as tmp:
+        archive = args.archive or build_sample(Path(tmp) / "archive")
+        results = []
+        for model in args.models:
+            res = measure(model, archive, args.limit, args.decode)
+            print(json.dumps({k: v for k, v in res.items() if k != "rows"}), flush=True)
+            results.append(res)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Retrieval latency against archive size, on synthetic archives of 1k, 10k and 100k chunks.
+
+    python -m bench.retrieval [--sizes 1000 10000 100000] [--rounds 3] [--json FILE]
+
+Each size runs in its own subprocess (so peak RSS is its own). The bench writes synthetic
+chunks straight into a Chroma store: 160-word texts drawn from the bundled sample articles'
+vocabulary by word frequency, 20 outlets, dates over two years, English and Spanish, and
+random unit vectors in place of passage embeddings (embedding 100k chunks would take hours on
+a laptop CPU and does not change what a query costs). Questions are the bundled sample
+question set, embedded for real by multilingual-e5-small. Timed per question:
+
+- ``embed``: the question's embedding alone;
+- ``dense``: `Retriever.retrieve` with the keyword ranking off (embedding + Chroma query);
+- ``hybrid``: the default retrieval (dense + BM25, fused), no filters;
+- ``filtered``: the default retrieval within a 90-day window.
+
+The keyword index is built on the first query and reported apart (``keyword_build_s``).
+Synthetic text does not measure retrieval quality; the eval runner does that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODES = ("embed", "dense", "hybrid", "filtered")
+DIM = 384
+OUTLETS = [f"Outlet {i:02d}" for i in range(20)]
+START = datetime(2023, 1, 1, tzinfo=timezone.utc)
+
+
+def questions() -> list[str]:
+    path = ROOT / "rag" / "data" / "questions.jsonl"
+    return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def vocabulary() -> tuple[list[str], list[float]]:
+    """Words of the bundled sample articles and their frequencies."""
+    from rag.archive import sample_files
+
+    words: Counter[str] = Counter()
+    for path in sample_files():
+        words.update(re.findall(r"\w+", path.read_text(encoding="utf-8", errors="ignore")))
+    items = words.most_common()
+    return [w for w, _ in items], [c for _, c in items]
+
+
+def build(store, n: int, seed: int = 0, batch: int = 5000) -> None:
+    import numpy as np
+
+    from index.types import Chunk
+
+    rng = np.random.default_rng(seed)
+    words, counts = vocabulary()
+    p = np.asarray(counts, dtype=np.float64) / sum(counts)
+    for start in range(0, n, batch):
+        size = min(batch, n - start)
+        drawn = rng.choice(len(words), size=(size, 160), p=p)
+        vectors = rng.standard_normal((size, DIM)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        chunks = []
+        for row in range(size):
+            i = start + row
+            day = START + timedelta(days=int(rng.integers(0, 730)))
+            meta = {
+                "article_id": f"a{i // 4}", "position": i % 4, "title": " ".join(words[j] for j in drawn[row, :8]),
+                "source": OUTLETS[int(rng.integers(0, len(OUTLETS)))], "language": "es" if rng.random() < 0.5 else "en",
+                "published_at": day.isoformat(), "published_ts": int(day.timestamp()),
+            }
+            chunks.append(Chunk(f"a{i // 4}#{i % 4}", meta["article_id"], " ".join(words[j] for j in drawn[row]), i % 4, meta))
+        store.add(chunks, vectors)
+
+
+def run_size(n: int, rounds: int, work: Path) -> dict:
+    """In the child process: build an archive of ``n`` chunks, then time retrieval."""
+    from index.embed import E5Embedder
+    from index.store import Store, persistent_client
+    from rag.filters import Filters
+    from rag.retrieve import Retriever
+
+    embedder = E5Embedder()
+    embedder.embed_query("warm-up")
+    store = Store(persistent_client(work / "chroma"), embedder)
+    start = time.perf_counter()
+    build(store, n)
+    build_s = time.perf_counter() - start
+    hybrid, dense = Retriever(store, embedder), Retriever(store, embedder, hybrid=False)
+    start = time.perf_counter()
+    hybrid.keyword_index()
+    keyword_build_s = time.perf_counter() - start
+    window = Filters(since=START + timedelta(days=300), until=START + timedelta(days=390))
+    qs = questions()
+    for q in qs[:3]:  # warm Chroma's caches
+        hybrid.retrieve(q)
+    times: dict[str, list[float]] = {m: [] for m in MODES}
+    for _ in range(rounds):
+        for q in qs:
+            for mode, call in (
+                ("embed", lambda: embedder.embed_query(q)),
+                ("dense", lambda: dense.retrieve(q)),
+                ("hybrid", lambda: hybrid.retrieve(q)),
+                ("filtered", lambda: hybrid.retrieve(q, filters=window)),
+            ):
+                t = time.perf_counter()
+                call()
+                times[mode].append((time.perf_counter() - t) * 1000)
+    disk = sum(f.stat().st_size for f in (work / "chroma").rglob("*") if f.is_file())
+    out = {"chunks": store.count(), "build_s": round(build_s, 1), "keyword_build_s": round(keyword_build_s, 2),
+           "queries": len(times["hybrid"]), "index_mb": round(disk / 2**20, 1)}
+    for mode, values in times.items():
+        values.sort()
+        out[f"{mode}_ms_p50"] = round(statistics.median(values), 1)
+        out[f"{mode}_ms_p95"] = round(values[int(0.95 * (len(values) - 1))], 1)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return out
+
+
+def measure(n: int, rounds: int) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="newsrag-bench-retrieval-"))
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.retrieval", "--child", str(n), str(rounds), str(work)],
+            cwd=ROOT, capture_output=True, text=True, check=False,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if out.returncode:
+        raise SystemExit(f"bench: {n} chunks failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def table(runs: list[dict]) -> str:
+    lines = [
+        "| chunks | embed p50/p95 ms | dense p50/p95 ms | hybrid p50/p95 ms | filtered p50/p95 ms | keyword index build s "
+        "| index on disk MB | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        cells = " | ".join(f"{r[f'{m}_ms_p50']:.1f} / {r[f'{m}_ms_p95']:.1f}" for m in MODES)
+        lines.append(f"| {r['chunks']:,} | {cells} | {r['keyword_build_s']:.2f} | {r['index_mb']:.0f} | {r['peak_rss_mb']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        n, rounds, work = argv[1:]
+        print(json.dumps(run_size(int(n), int(rounds), Path(work))))
+        return
+    p = argparse.ArgumentParser(prog="python -m bench.retrieval", description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000, 100000])
+    p.add_argument("--rounds", type=int, default=3, help="passes over the question set")
+    p.add_argument("--json", type=Path, help="also write the runs to this file")
+    args = p.parse_args(argv)
+    runs = []
+    for n in args.sizes:
+        result = measure(n, args.rounds)
+        print(json.dumps(result), flush=True)
+        runs.append(result)
+    if args.json:
+        args.json.write_text(json.dumps(runs, indent=2) + "\n")
+    print(table(runs))
+
+
+if __name__ == "__main__":
+    main()
