@@ -69,6 +69,6 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
-            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "timings": {k: round(v, 3) for k, v in self.timings.items() if k in ("retrieval_s", "ttft_s", "total_s")},
             **({"unsupported": self.unsupported} if self.unsupported else {}),
         }
