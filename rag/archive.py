@@ -114,8 +114,12 @@ class Archive:
         return self._llm
 
     def warm(self) -> None:
-        """Load the LLM now rather than on the first question."""
-        _ = self.llm
+        """Load the embedder, the keyword index and the LLM now, and have the model read the
+        answer prompt's fixed start, so that the first question waits for none of it."""
+        if self.store.count():
+            self.retriever.retrieve("warm-up", 1)
+        for _ in self.llm.stream(build_messages("", [], "en"), max_tokens=1):
+            pass
 
     def ingest(
         self,

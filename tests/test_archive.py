@@ -209,3 +209,10 @@ def test_a_reply_that_is_not_a_rewrite_falls_back_to_joining_the_questions():
     assert standalone(question, history, FakeLLM("220 viviendas x $220 viviendas")).startswith("¿A cuántas viviendas")
     good = "¿Cuánto le costará a cada vivienda conectarse a la red de calor de Cerezal?"
     assert standalone(question, history, FakeLLM(good)) == good
+
+
+def test_warm_loads_the_model_and_reads_the_answer_prompt_once(fake_archive):
+    fake_archive.warm()
+    (system, _), = fake_archive.llm.calls
+    fake_archive.ask("¿Cuánto costó el puente de Soria?")
+    assert fake_archive.llm.calls[-1][0] == system
