@@ -65,8 +65,31 @@ class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
 
 
 def persistent_client(path: Path):
-
+    """Chroma embedded in this process, its files in ``path``."""
     return chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+
+
+def http_client(url: str):
+    """A Chroma server (``chroma run --path DIR --port P``) at ``url``, e.g. ``http://127.0.0.1:8000``.
+
+    Authentication headers and tenants other than the default are not handled.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ArchiveError(f"bad --chroma-url {url!r}; give one like http://127.0.0.1:8000")
+    port = parts.port or (443 if parts.scheme == "https" else 8000)
+    try:
+        client = chromadb.HttpClient(
+            host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=Settings(anonymized_telemetry=False)
+        )
+        client.heartbeat()
+    except Exception as e:  # chromadb raises plain Exception and httpx errors alike
+        raise ArchiveError(
+            f"cannot reach a Chroma server at {url} ({type(e).__name__}); start one with: chroma run --path DIR --port {port}"
+        ) from e
+    return client
 
 
 class Store:

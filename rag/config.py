@@ -22,6 +22,8 @@ class Config:
     models_dir: Path = field(default_factory=default_models_dir)
     top_k: int = 4
     excerpt_tokens: int | None = None  # None: the archive's default; 0: whole passages
+    chroma_url: str | None = None  # a Chroma server instead of the archive folder's own store
+    llm_url: str | None = None  # an OpenAI-compatible server instead of the local model
     host: str = "127.0.0.1"
     port: int = 7860
     debug: bool = False

@@ -182,3 +182,58 @@ def _common(a: Sequence[int], b: Sequence[int]) -> int:
             break
         n += 1
     return n
+
+
+class OpenAILLM(LLM):
+    """A model behind an OpenAI-compatible ``/v1/chat/completions`` (llama.cpp's server, vLLM).
+
+    Streams by server-sent events at temperature 0 with a fixed seed (servers that ignore the
+    seed may not be deterministic). ``model`` is sent as given; ``None`` lets a one-model server
+    choose. Grammars are not sent, so `choose` reads the start of a short reply. Tool calls are
+    not handled.
+    """
+
+    def __init__(self, base_url: str, model: str | None = None, api_key: str | None = None, timeout: float = 600.0):
+        import httpx
+
+        self.base_url = base_url.rstrip("/")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ModelError(f"bad --llm-url {base_url!r}; give one like http://127.0.0.1:8080/v1")
+        self.model = model
+        self.name = model or self.base_url
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(timeout=timeout, headers=headers)
+
+    def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
+        import httpx
+
+        body = {
+            "messages": list(messages), "stream": True, "temperature": 0.0, "top_p": 1.0, "seed": 0,
+            "max_tokens": max_tokens, "stream_options": {"include_usage": True},
+            **({"model": self.model} if self.model else {}),
+        }
+        self.usage = {}
+        url = f"{self.base_url}/chat/completions"
+        try:
+            with self._client.stream("POST", url, json=body) as response:
+                if response.status_code >= 400:
+                    detail = response.read().decode("utf-8", "replace")[:200].replace("\n", " ")
+                    raise ModelError(f"the model server at {url} answered {response.status_code}: {detail}")
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    event = json.loads(data)
+                    if event.get("usage"):
+                        u = event["usage"]
+                        cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
+                        self.usage = {"prompt_tokens": u.get("prompt_tokens", 0), "cached_tokens": cached or 0,
+                                      "completion_tokens": u.get("completion_tokens", 0)}
+                    for choice in event.get("choices") or []:
+                        text = (choice.get("delta") or {}).get("content")
+                        if text:
+                            yield text
+        except httpx.HTTPError as e:
+            raise ModelError(f"cannot reach the model server at {url} ({type(e).__name__}); is it running?") from e

@@ -23,7 +23,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     fi
     wheel=$(scripts/build-llama-cpp.sh "$VENV/bin/python")
     pip install "$wheel"
-    pip install -e ".[st,test,bench]"
+    pip install -e ".[st,test,bench,server]"
     echo "$want" > "$stamp"
 fi
 
