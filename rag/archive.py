@@ -10,6 +10,7 @@ The LLM is loaded on the first question, so ingesting never pays for it.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -70,6 +71,7 @@ class Archive:
         self._llm = llm
         self.retriever = Retriever(store, embedder, top_k=top_k)
         self._chunker = chunker
+        self._generating = threading.Lock()
 
     @classmethod
     def open(
@@ -199,8 +201,13 @@ class Archive:
         """Yield the answer's text as it is generated, then the final `Answer`.
 
         The streamed text is the model's raw output; the `Answer` carries the cleaned text
-        (invalid citation markers removed) and the citations.
+        (invalid citation markers removed) and the citations. One answer is generated at a
+        time: a second thread waits for the first to finish (or to be closed).
         """
+        with self._generating:
+            yield from self._stream(question, history, top_k, filters, as_of)
+
+    def _stream(self, question, history, top_k, filters, as_of) -> Iterator[str | Answer]:
         start = time.perf_counter()
         language = detect_language(question)
         timings: dict[str, float] = {}

@@ -7,6 +7,7 @@ traceback), 2 bad usage, 3 ingest finished but some inputs were unusable.
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 import traceback
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("chat", cmd_chat, "a conversation in the terminal: follow-up questions use the previous answers"),
         ("serve", cmd_serve, "serve the chat UI in the browser"),
         ("demo", cmd_demo, "ingest the bundled sample articles, then serve the chat UI"),
+        ("api", cmd_api, "serve the HTTP API: OpenAI-compatible chat, ask, ingest, articles (schema at /openapi.json)"),
     ):
         p = command(name, run, text)
         p.add_argument("--model", help="LLM: default, small or a path to a .gguf file")
@@ -81,10 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "ask":
             p.add_argument("question")
             p.add_argument("--json", action="store_true", help="print the answer as a JSON object")
-        else:
+        if name in ("serve", "demo", "api"):
             p.add_argument("--host", help="address to bind (default 127.0.0.1)")
-            p.add_argument("--port", type=int, help="port (default 7860)")
+            p.add_argument("--port", type=int, help=f"port (default {8000 if name == 'api' else 7860})")
+            p.add_argument("--token", metavar="TOKEN", help="require Authorization: Bearer TOKEN on the HTTP API "
+                                                              "(default: $NEWSRAG_API_TOKEN)")
+        if name in ("serve", "demo"):
             p.add_argument("--auth", metavar="USER:PASS", help="ask for this user name and password in the browser")
+            p.add_argument("--api", action="store_true", help="also serve the HTTP API under /v1 on the same port")
 
     command("doctor", cmd_doctor, "show versions, CPU and GPU support, models and the archive")
 
@@ -244,8 +250,21 @@ def show_answer(stream, live: bool):
 def cmd_serve(args, config: Config) -> int:
     from ui.app import serve
 
-    serve(open_archive(config), host=config.host, port=config.port, auth=_auth(args.auth))
+    serve(open_archive(config), host=config.host, port=config.port, auth=_auth(args.auth),
+          api_token=_token(args) if args.api else None, api=args.api)
     return 0
+
+
+def cmd_api(args, config: Config) -> int:
+    from .server import serve
+
+    port = args.port or int(os.environ.get("NEWSRAG_PORT") or 8000)
+    serve(open_archive(config), host=config.host, port=port, token=_token(args))
+    return 0
+
+
+def _token(args) -> str | None:
+    return args.token or os.environ.get("NEWSRAG_API_TOKEN") or None
 
 
 def _auth(value: str | None):
@@ -265,7 +284,8 @@ def cmd_demo(args, config: Config) -> int:
     archive = open_archive(config, create=True)
     report = archive.ingest(sample_files())
     print(f"sample archive in {config.archive}: {report.summary()}", flush=True)
-    serve(archive, host=config.host, port=config.port, auth=_auth(args.auth))
+    serve(archive, host=config.host, port=config.port, auth=_auth(args.auth),
+          api_token=_token(args) if args.api else None, api=args.api)
     return 0
 
 

@@ -290,9 +290,28 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, **options):
                       js=LINK_CITATIONS, **options)
 
 
-def serve(archive: Archive, host: str = "127.0.0.1", port: int = 7860, **options) -> None:
-    """Load the model, then serve the chat until interrupted."""
+def serve(archive: Archive, host: str = "127.0.0.1", port: int = 7860, api: bool = False, api_token: str | None = None,
+          **options) -> None:
+    """Load the model, then serve the chat until interrupted; with ``api``, the HTTP API of
+    `rag.server` under ``/v1`` on the same port."""
     archive.warm()  # the first visitor should not wait for the model to load
     app = build_app(archive)
     print(f"newsrag chat on http://{host}:{port}", flush=True)
-    launch(app, host, port, **options)
+    if not api:
+        launch(app, host, port, **options)
+        return
+    import uvicorn
+
+    print(f"newsrag API on http://{host}:{port}/v1 (schema: /openapi.json)", flush=True)
+    uvicorn.run(with_api(archive, app, api_token, auth=options.get("auth")), host=host, port=port, log_level="warning")
+
+
+def with_api(archive: Archive, app, api_token: str | None = None, auth=None):
+    """The HTTP API of `rag.server` with the browser app mounted at ``/``, as one ASGI app."""
+    import gradio as gr
+
+    from rag.server import create_app
+
+    server = create_app(archive, token=api_token)
+    app.queue(default_concurrency_limit=1)
+    return gr.mount_gradio_app(server, app, path="/", max_file_size="50mb", js=LINK_CITATIONS, show_error=False, auth=auth)
