@@ -5,7 +5,7 @@ from index.ingest import IngestReport
 from index.types import Article, Chunk
 
 from .archive import Archive, sample_files
-from .llm import LLM, LlamaCppLLM
+from .llm import LLM, LlamaCppLLM, OpenAILLM
 from .types import Answer, Citation, Hit
 
 __all__ = [
@@ -22,5 +22,6 @@ __all__ = [
     "LlamaCppLLM",
     "ModelError",
     "NewsragError",
+    "OpenAILLM",
     "sample_files",
 ]

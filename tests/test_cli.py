@@ -56,7 +56,7 @@ def test_public_api_is_listed():
 
     assert sorted(rag.__all__) == sorted([
         "Answer", "Archive", "ArchiveError", "Article", "Chunk", "Citation", "Hit", "IngestReport",
-        "InputError", "LLM", "LlamaCppLLM", "ModelError", "NewsragError", "sample_files",
+        "InputError", "LLM", "LlamaCppLLM", "ModelError", "NewsragError", "OpenAILLM", "sample_files",
     ])
     assert all(hasattr(rag, name) for name in rag.__all__)
 
