@@ -6,9 +6,10 @@ Each model runs in its own subprocess, on the bundled sample archive (built in a
 folder unless ``--archive`` names one). Every question is answered twice, alternately, so that
 both variants see the same machine:
 
-- ``newsrag``: the default answer path (the passages' sentences closest to the question, the
-  system prompt's evaluation kept between questions);
-- ``whole``: the same with whole passages (``--excerpt-tokens 0``), the baseline.
+- ``whole``: the default answer path (whole passages; the system prompt's evaluation kept
+  between questions), the baseline;
+- ``excerpts``: the same showing only the passages' sentences closest to the question
+  (``--excerpt-tokens 400``).
 
 Per answer: retrieval time, prompt tokens and how many of them were read (not reused), time to
 first token, decoding tokens/s (tokens after the first over the time after the first) and
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = {"newsrag": None, "whole": 0}  # excerpt budget: None keeps the archive's default
+VARIANTS = {"excerpts": 400, "whole": 0}  # excerpt budget (0: whole passages, the default)
 
 
 def load_questions(limit: int) -> list[dict]:
@@ -77,14 +78,13 @@ def run_model(model: str, archive_dir: Path, limit: int, decode: int) -> dict:
     path = models.resolve(model, models.default_models_dir())
     llm = Recording(LlamaCppLLM(path))
     archive = Archive.open(archive_dir, llm=llm, create=False)
-    default_budget = archive.excerpt_budget
     archive.search("warm-up question about the archive")  # the embedder and the keyword index
     list(llm.inner.stream([{"role": "user", "content": "Say OK."}], max_tokens=2))
     rows, prompts = [], []
     for i, q in enumerate(load_questions(limit)):
         as_of = datetime.fromisoformat(q["as_of"]) if q.get("as_of") else None
         for variant, budget in (VARIANTS.items() if i % 2 == 0 else reversed(VARIANTS.items())):
-            archive.excerpt_budget = default_budget if budget is None else budget
+            archive.excerpt_budget = budget
             start = time.perf_counter()
             first = last = None
             for item in archive.stream(q["question"], as_of=as_of):
@@ -104,7 +104,7 @@ def run_model(model: str, archive_dir: Path, limit: int, decode: int) -> dict:
                 "completion_tokens": pieces,
                 "decode_tps": (pieces - 1) / (last - first) if first and last and last > first and pieces > 1 else None,
             })
-            if variant == "newsrag" and llm.last and len(prompts) < decode:
+            if variant == "whole" and llm.last and len(prompts) < decode:
                 prompts.append(llm.last)
     raw = llama_cpp.Llama(model_path=str(path), n_ctx=4096, n_threads=None, seed=0, verbose=False)
     ours, theirs = [], []

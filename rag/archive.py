@@ -37,7 +37,7 @@ from .support import LexicalSupport, Support
 from .types import Answer, Citation, Hit
 
 MARKER_FILE = "newsrag.json"
-EXCERPT_TOKENS = 400
+EXCERPT_TOKENS = 0  # whole passages: excerpts read faster but changed answers (docs/PERFORMANCE.md)
 ABSTAIN = {
     "en": "The archive does not answer this question.",
     "es": "El archivo no responde a esta pregunta.",
