@@ -24,13 +24,14 @@ import argparse
 import json
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator, Sequence
+
+from bench.common import run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {"excerpts": 400, "whole": 0}  # excerpt budget (0: whole passages, the default)
@@ -134,13 +135,7 @@ def build_sample(folder: Path) -> Path:
 
 
 def measure(model: str, archive: Path, limit: int, decode: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.ask", "--child", model, str(archive), str(limit), str(decode)],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )
-    if out.returncode:
-        raise SystemExit(f"bench: {model} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child("bench.ask", model, archive, limit, decode, label=model)
 
 
 def pct(values: list[float], q: float) -> float:

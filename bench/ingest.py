@@ -21,11 +21,12 @@ import argparse
 import json
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.common import llamaindex_embedding, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ("raw", "newsrag", "reingest", "llamaindex")
@@ -82,25 +83,11 @@ def _llamaindex(source: Path, archive: Path, embedder) -> dict:
     import chromadb
     from chromadb.config import Settings
     from llama_index.core import Document, StorageContext, VectorStoreIndex
-    from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from index.chunk import approx_tokens
     from index.load import load
-
-    class Wrapped(BaseEmbedding):
-        def _get_text_embeddings(self, texts):
-            return embedder.embed_documents(texts).tolist()
-
-        def _get_text_embedding(self, text):
-            return self._get_text_embeddings([text])[0]
-
-        def _get_query_embedding(self, query):
-            return embedder.embed_query(query).tolist()
-
-        async def _aget_query_embedding(self, query):
-            return self._get_query_embedding(query)
 
     warm = " ".join(f"Sentence {i} of a long warm-up text, with words enough to be split." for i in range(200))
     SentenceSplitter(chunk_size=160, chunk_overlap=24, tokenizer=approx_tokens).split_text(warm)
@@ -114,7 +101,7 @@ def _llamaindex(source: Path, archive: Path, embedder) -> dict:
     splitter = SentenceSplitter(chunk_size=160, chunk_overlap=24, tokenizer=approx_tokens, paragraph_separator="\n\n")
     VectorStoreIndex.from_documents(
         docs, storage_context=StorageContext.from_defaults(vector_store=store),
-        embed_model=Wrapped(model_name="e5", embed_batch_size=64), transformations=[splitter],
+        embed_model=llamaindex_embedding(embedder), transformations=[splitter],
     )
     return {"seconds": time.perf_counter() - start, "cpu_start": cpu, "cpu_end": cpu_seconds(),
             "chunks": store._collection.count(), "articles": len(docs)}
@@ -134,13 +121,7 @@ def child(argv: list[str]) -> None:
 
 
 def measure(variant: str, source: Path, archive: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.ingest", "--child", variant, str(source), str(archive)],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )
-    if out.returncode:
-        raise SystemExit(f"bench: {variant} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child("bench.ingest", variant, source, archive, label=variant)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.ask import build_sample, load_questions, pct
+from bench.common import llamaindex_embedding
 
 DECLINED = re.compile(
     r"(does not|doesn't|do not|don't) (provide|contain|mention|include|say|specify|state)|no information|not (mentioned|provided|"
@@ -44,26 +45,10 @@ def llamaindex_engine(archive, llama, top_k: int = 4):
     from typing import Any
 
     from llama_index.core import VectorStoreIndex
-    from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
     from llama_index.core.llms.callbacks import llm_completion_callback
     from llama_index.core.schema import TextNode
     from pydantic import PrivateAttr
-
-    embedder = archive.embedder
-
-    class Embedding(BaseEmbedding):
-        def _get_text_embeddings(self, texts):
-            return embedder.embed_documents(texts).tolist()
-
-        def _get_text_embedding(self, text):
-            return self._get_text_embeddings([text])[0]
-
-        def _get_query_embedding(self, query):
-            return embedder.embed_query(query).tolist()
-
-        async def _aget_query_embedding(self, query):
-            return self._get_query_embedding(query)
 
     class LlamaCpp(CustomLLM):
         _llama: Any = PrivateAttr()
@@ -106,7 +91,7 @@ def llamaindex_engine(archive, llama, top_k: int = 4):
         )
         for cid, text, meta, vector in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
     ]
-    index = VectorStoreIndex(nodes, embed_model=Embedding(model_name="e5"))
+    index = VectorStoreIndex(nodes, embed_model=llamaindex_embedding(archive.embedder))
     return index.as_query_engine(llm=LlamaCpp(llama), similarity_top_k=top_k, streaming=True)
 
 

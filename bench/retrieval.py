@@ -26,13 +26,14 @@ import re
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from bench.common import run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("embed", "dense", "hybrid", "filtered")
@@ -130,15 +131,9 @@ def run_size(n: int, rounds: int, work: Path) -> dict:
 def measure(n: int, rounds: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="newsrag-bench-retrieval-"))
     try:
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.retrieval", "--child", str(n), str(rounds), str(work)],
-            cwd=ROOT, capture_output=True, text=True, check=False,
-        )
+        return run_child("bench.retrieval", n, rounds, work, label=f"{n} chunks")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if out.returncode:
-        raise SystemExit(f"bench: {n} chunks failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def table(runs: list[dict]) -> str:
