@@ -145,10 +145,11 @@ class PrefixCache:
     def prime(self, tokens: Sequence[int]) -> int:
         """Load the snapshot that shares most with ``tokens`` when it beats the live context;
         the number of prompt tokens that will not be read again."""
-        live = _common(self.llm.input_ids[: self.llm.n_tokens], tokens)
+        common = self.llm.longest_token_prefix
+        live = common(self.llm.input_ids[: self.llm.n_tokens], tokens)
         state = self.states.get(tuple(tokens[: self.key_tokens]))
         if state is not None:
-            saved = _common(state.input_ids[: state.n_tokens], tokens)
+            saved = common(state.input_ids[: state.n_tokens], tokens)
             if saved >= live + self.min_gain:
                 self.llm.load_state(state)
                 live = saved
@@ -169,19 +170,10 @@ class PrefixCache:
         self.states.pop(key, None)
         self.states[key] = llama_cpp.LlamaState(
             input_ids=llm.input_ids.copy(), scores=np.zeros((1, llm.n_vocab()), dtype=np.single),
-            n_tokens=llm.n_tokens, llama_state=bytes(buf)[:used], llama_state_size=used, seed=llm._seed,
+            n_tokens=llm.n_tokens, llama_state=ctypes.string_at(buf, used), llama_state_size=used, seed=llm._seed,
         )
         while len(self.states) > self.size:
             self.states.pop(next(iter(self.states)))
-
-
-def _common(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 class OpenAILLM(LLM):
