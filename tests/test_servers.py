@@ -104,7 +104,7 @@ def test_an_archive_in_a_chroma_server_ingests_answers_filters_and_removes(chrom
     assert {h.chunk.article_id for h in reopened.retrieve("puente Soria")} == {"a1"}
 
 
-def test_cli_ingest_and_ask_against_a_chroma_server(chroma, tmp_path):
+def test_cli_ingest_into_a_chroma_server_is_remembered_by_the_folder(chroma, tmp_path):
     source = write_jsonl(tmp_path / "news.jsonl", ARTICLES)
     archive = tmp_path / "cli-archive"
     out = newsrag("ingest", source, "--archive", archive, "--chroma-url", chroma, "--embedder", "multilingual-e5-small")
