@@ -72,6 +72,7 @@ class Archive:
         self.retriever = Retriever(store, embedder, top_k=top_k)
         self._chunker = chunker
         self._generating = threading.Lock()
+        self._writing = threading.Lock()  # one ingest or removal at a time, whoever asks (CLI, browser, API)
 
     @classmethod
     def open(
@@ -148,16 +149,18 @@ class Archive:
 
         ``on_removed`` gets each article with the boilerplate lines cleaning removed from it.
         """
-        self._chunker = self._chunker or Chunker()
-        self.retriever.refresh()
-        return ingest(paths, self.store, self.embedder, self.manifest, self._chunker,
-                      on_article=on_article, on_removed=on_removed, progress=progress)
+        with self._writing:
+            self._chunker = self._chunker or Chunker()
+            self.retriever.refresh()
+            return ingest(paths, self.store, self.embedder, self.manifest, self._chunker,
+                          on_article=on_article, on_removed=on_removed, progress=progress)
 
     def remove(self, keys: Sequence[str] = (), source: str | None = None) -> IngestReport:
         """Delete articles by id or url, or all of one outlet (``source``)."""
-        self._chunker = self._chunker or Chunker()
-        self.retriever.refresh()
-        return remove(keys, self.store, self.embedder, self.manifest, source=source, chunker=self._chunker)
+        with self._writing:
+            self._chunker = self._chunker or Chunker()
+            self.retriever.refresh()
+            return remove(keys, self.store, self.embedder, self.manifest, source=source, chunker=self._chunker)
 
     def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         """The passages for a question: dense and keyword rankings fused, within ``filters``."""

@@ -18,7 +18,6 @@ fetching URLs are left to the browser app and the CLI.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from datetime import datetime
@@ -87,7 +86,6 @@ class IngestRequest(BaseModel):
 def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_BODY) -> FastAPI:
     """The API over ``archive``; ``token`` requires ``Authorization: Bearer TOKEN``."""
     app = FastAPI(title="newsrag", version="1", description="Questions about a news archive, answered with citations.")
-    lock = threading.Lock()  # one ingest at a time
     bearer = HTTPBearer(auto_error=False)
 
     def authorized(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
@@ -159,9 +157,7 @@ def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_B
         path = folder / f"api-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.jsonl"
         path.write_text("".join(json.dumps(a.model_dump(exclude_none=True), ensure_ascii=False) + "\n"
                                 for a in req.articles), encoding="utf-8")
-        with lock:
-            report = archive.ingest([path])
-        return report.to_dict()
+        return archive.ingest([path]).to_dict()  # one ingest at a time, across API and browser
 
     @app.get("/v1/articles", dependencies=[Depends(authorized)], responses=ERRORS, summary="The archive's articles, newest first")
     def articles(limit: int = 50, offset: int = 0, source: str | None = None) -> dict[str, Any]:
