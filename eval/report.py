@@ -47,6 +47,8 @@ def summarize(records: Sequence[dict], config: dict) -> dict:
             "f1": _round(metrics.mean(r["f1"] for r in answerable)),
             "abstention_recall": _round(metrics.mean(float(r["abstained"]) for r in unanswerable)),
             "false_abstention_rate": _round(metrics.mean(float(r["abstained"]) for r in answerable)),
+            **{f"abstained_by_{why.replace(' ', '_')}": sum(r.get("abstention") == why for r in answered)
+               for why in ("model", "unsupported", "no passages")},
         }
         judged = [r for r in answered if r.get("citation_recall") is not None]
         report["citations"] = {

@@ -84,7 +84,7 @@ def evaluate(
         "id": q.id, "question": q.question, "type": q.type, "language": q.language, "gold_answers": q.answers,
         "gold_articles": sorted(relevant), "n_gold": len(relevant) if q.evidence_ids else len(q.evidence_text),
         "retrieved": ranked[:10], "retrieval_ms": round(retrieval_ms, 2),
-        "answer": None, "abstained": None, "citations": None, "correct": None, "exact_match": None, "f1": None,
+        "answer": None, "abstained": None, "abstention": None, "guess": None, "citations": None, "correct": None, "exact_match": None, "f1": None,
         "ttft_s": None, "total_s": None, "citation_recall": None, "citation_precision": None, "support": None,
     }
     if retrieval_only:
@@ -94,6 +94,8 @@ def evaluate(
     record.update(
         answer=answer.text,
         abstained=answer.abstained,
+        abstention=abstention(answer),
+        guess=answer.guess or None,
         citations=[c.article_id for c in answer.citations],
         correct=(not answer.abstained and metrics.contains_answer(answer.text, q.answers)) if answerable else answer.abstained,
         exact_match=metrics.exact_match(answer.text, q.answers) if answerable else None,
@@ -108,6 +110,14 @@ def evaluate(
             citation_recall=round(scored["recall"], 4), citation_precision=round(scored["precision"], 4), support=scored["sentences"]
         )
     return record
+
+
+def abstention(answer) -> str | None:
+    """Why an answer abstained: ``no passages`` retrieved, the ``model`` said so, or its answer was
+    withdrawn as ``unsupported`` by its passages (the withdrawn text is the record's ``guess``)."""
+    if not answer.abstained:
+        return None
+    return "unsupported" if answer.guess else "model" if answer.hits else "no passages"
 
 
 def rank_articles(hits: Sequence[Hit], q: Question, article_text=None) -> tuple[list[str], set[str]]:

@@ -26,7 +26,7 @@ from index.store import Store, http_client, persistent_client
 from index.types import Article
 
 from . import models
-from .cite import attribute, citations, clean_markers, sentences, unsupported
+from .cite import attribute, citations, clean_markers, sentences, verify
 from .llm import LLM, LlamaCppLLM, Message, OpenAILLM
 from .pack import condense, fit
 from .prompt import NO_ANSWER, build_messages
@@ -229,7 +229,10 @@ class Archive:
         def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
             timings.setdefault("ttft_s", time.perf_counter() - start)
             timings["total_s"] = time.perf_counter() - start
-            weak = [] if abstained else unsupported(text, hits, self.support)
+            weak: list[str] = []
+            if not abstained:  # sentences re-cited to the passages that back them, or marked
+                text, weak = verify(text, hits, self.support, given=f"{question}\n{search}")
+                text, cited = clean_markers(text, len(hits))
             cites = self._with_copies(citations(cited, hits, text, weak))
             usage = dict(self._llm.usage) if isinstance(self._llm, LLM) and raw else {}
             return Answer(question, text, cites, abstained=abstained, hits=hits, timings=timings, searched=search,

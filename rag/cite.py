@@ -2,13 +2,14 @@
 
 ``[1, 2]`` and ``[1-2]`` become ``[1][2]``. Small models often answer correctly without
 any marker: `attribute` then cites, for each sentence, the passage that shares most of its
-numbers and names (these survive translation, so it works across languages). Checking that a
-cited passage supports its sentence is not handled yet: the quote is the whole passage.
+numbers and names (these survive translation, so it works across languages). `verify` checks
+each cited sentence against its passages and re-cites it when other passages back it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Sequence
 
 from .types import Citation, Hit
@@ -125,7 +126,7 @@ def sentences(text: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-_ANCHOR = re.compile(r"\d[\d.,]*\d|\d|\b[A-ZÁÉÍÓÚÑ][\wáéíóúñü]{2,}")
+_ANCHOR = re.compile(r"\d[\d.,:]*\d|\d|\b[A-ZÁÉÍÓÚÑ][\wáéíóúñü]{2,}")
 
 
 def attribute(text: str, hits: Sequence[Hit], min_share: float = 0.5) -> str:
@@ -160,7 +161,7 @@ def anchors(text: str, sentence: bool = False) -> set[str]:
     found = _ANCHOR.findall(text)
     if sentence and found and not found[0][0].isdigit() and text.lstrip("¿¡\"«'( ").startswith(found[0]):
         found = found[1:]
-    out = {re.sub(r"[.,]", "", a) if a[0].isdigit() else a.lower() for a in found}
+    out = {re.sub(r"[.,:]", "", a) if a[0].isdigit() else a.lower() for a in found}
     return out - FUNCTION_WORDS
 
 _WORD = re.compile(r"\w{4,}")
@@ -187,11 +188,52 @@ def best_quote(claims: Sequence[str], passage: str) -> str:
     return passage[min(a for a, _ in chosen):max(b for _, b in chosen)].strip()
 
 
-def unsupported(text: str, hits: Sequence[Hit], support: "Support") -> list[str]:
-    """The answer's sentences that cite passages which do not support them (uncited ones are not judged)."""
-    out = []
-    for claim, cited in sentences(text):
-        numbers = [n for n in cited if 1 <= n <= len(hits)]
-        if numbers and not support.entails("\n\n".join(hits[n - 1].chunk.text for n in numbers), claim):
-            out.append(claim)
-    return out
+def verify(text: str, hits: Sequence[Hit], support: "Support", given: str = "") -> tuple[str, list[str]]:
+    """Check each cited sentence against its passages, re-citing it when other passages back it.
+
+    A sentence its cited passages do not support gets the fewest passages (up to three, most
+    shared numbers and names first) that do; when none do, it keeps its markers and is listed
+    as unsupported. Passages are judged with their title, outlet and date; what the question
+    (``given``) already states counts as known, so restating it needs no source. Uncited
+    sentences are not judged. Returns the text with its markers and the unsupported sentences.
+    """
+    from .prompt import passage_text
+
+    texts = [passage_text(replace(hit, excerpt="")) for hit in hits]  # the whole passage, not an excerpt
+    shared = [anchors(t) for t in texts]
+
+    def backed(numbers: Sequence[int], claim: str) -> bool:
+        premise = "\n\n".join([*(texts[n - 1] for n in numbers), given])
+        return support.entails(premise, claim)
+
+    out: list[str] = []
+    weak: list[str] = []
+    for piece in _SENTENCE_END.split(_attach_markers(text)):
+        piece = piece or ""
+        cited = [int(n) for n in _CLEAN_MARKER.findall(piece) if 1 <= int(n) <= len(hits)]
+        claim = _SPACES.sub(r"\1", _CLEAN_MARKER.sub("", piece)).strip()
+        if not cited or not claim or backed(cited, claim):
+            out.append(piece)
+            continue
+        wanted = anchors(claim, sentence=True)
+        order = sorted(range(1, len(hits) + 1), key=lambda n: -len(wanted & shared[n - 1]))
+        chosen = next((order[:size] for size in (1, 2, 3) if backed(order[:size], claim)), None)
+        chosen = chosen or next(([n] for n in order[1:] if backed([n], claim)), None)
+        if chosen is None:
+            weak.append(claim)
+            out.append(piece)
+            continue
+        body = _CLEAN_MARKER.sub("", piece).rstrip()
+        end = len(body.rstrip(".!?"))
+        out.append(f"{body[:end]} {''.join(f'[{n}]' for n in sorted(chosen))}{body[end:]}" + piece[len(piece.rstrip()):])
+    return "".join(out), weak
+
+
+def _attach_markers(text: str) -> str:
+    """Move markers written after a full stop (``... plant. [1]``) in front of it."""
+    return re.sub(r"([.!?])((?:\s*\[\d+\])+)(?=\s|$)", lambda m: f"{m.group(2)}{m.group(1)}", text)
+
+
+def unsupported(text: str, hits: Sequence[Hit], support: "Support", given: str = "") -> list[str]:
+    """The answer's cited sentences that no passages support (see `verify`)."""
+    return verify(text, hits, support, given)[1]

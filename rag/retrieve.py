@@ -34,7 +34,7 @@ class Retriever:
         embedder: Embedder,
         top_k: int = 4,
         candidates: int = 30,
-        per_article: int = 2,
+        per_article: int = 3,
         hybrid: bool = True,
         keyword_weight: float = 0.5,
         reranker: Reranker | None = None,

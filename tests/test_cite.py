@@ -81,3 +81,28 @@ def test_a_quote_spans_the_sentences_its_claims_rest_on():
         "Ferries resumed at noon. The mayor spoke. Repairs cost 2 million euros."
     )
     assert best_quote(["Unrelated zzz."], passage) == passage
+
+
+def test_a_sentence_is_re_cited_to_the_passage_that_backs_it():
+    from rag.cite import verify
+    from rag.support import LexicalSupport
+
+    hits = [
+        Hit(Chunk("c1", "a1", "The night train was announced on Monday.", 0, {"title": "Corridor summer timetable"}), 1.0, 1),
+        Hit(Chunk("c2", "a1", "It leaves Eastport at 0:40 and reaches Kellmoor at 2:55.", 1), 1.0, 2),
+        Hit(Chunk("c3", "a2", "Turnout was 64.8%.", 0, {"title": "Results", "published_at": "2024-04-22"}), 1.0, 3),
+    ]
+    judge = LexicalSupport()
+    text, weak = verify("The night train leaves at 0:40 [1]. Turnout was 64.8% in 2024 [1].", hits, judge)
+    assert text == "The night train leaves at 0:40 [2]. Turnout was 64.8% in 2024 [3]." and weak == []  # 2024: its date
+    # a name from one passage's title and a time from the other
+    assert verify("The Corridor train leaves at 0:40 [3].", hits, judge)[0] == "The Corridor train leaves at 0:40 [1][2]."
+    # two passages together, when neither alone has both numbers
+    assert verify("It left at 0:40 with a 64.8% turnout [1].", hits, judge)[0] == "It left at 0:40 with a 64.8% turnout [2][3]."
+    # what the question states needs no source; a number no passage has stays unsupported, markers kept
+    question = "How many loans had Kelderby's library recorded by May 2025?"
+    assert verify("Kelderby recorded 0:40 loans by May 2025 [1].", hits, judge, given=question)[0] == (
+        "Kelderby recorded 0:40 loans by May 2025 [2].")
+    assert verify("It leaves at 3:15 [2]. Markers after. [2]", hits, judge) == (
+        "It leaves at 3:15 [2]. Markers after [2].", ["It leaves at 3:15."])
+    assert verify("No markers at 9:99.", hits, judge) == ("No markers at 9:99.", [])  # uncited: not judged

@@ -22,17 +22,21 @@ FORMATS_KEYS = {
 
 def test_full_run_writes_records_report_and_plots(fake_archive, tmp_path):
     fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
+    fake_archive.llm.replies = [fake_archive.llm.reply] * 4 + ["El puente costó 12 millones [1]."]  # q4: in no passage
     report = run(fake_archive, QUESTIONS, tmp_path / "run", progress=False)
     for section, keys in FORMATS_KEYS.items():
         assert keys <= set(report[section]), section
     assert report["n_questions"] == 4
-    # q1 correct; q2 wrong (no "noon"); q3 should abstain but answers; q4 abstains: its passage has no "2 million"
+    # q1 correct; q2 wrong (no "noon"); q3 should abstain but answers; q4 abstains: no passage has "12 millones"
     assert report["answer"]["accuracy"] == 0.25
     assert report["answer"]["abstention_recall"] == 0.0 and report["answer"]["false_abstention_rate"] == 0.3333
     assert report["retrieval"]["hits@1"] == 1.0  # a1 for q1/q2, the Soria article found by its text for q4
     records = [json.loads(line) for line in (tmp_path / "run" / RESULTS).read_text().splitlines()]
     assert [r["id"] for r in records] == ["q1", "q2", "q3", "q4"]
     assert records[0]["citations"] == ["a1"] and records[3]["gold_articles"] == ["a2"]
+    assert records[3]["abstention"] == "unsupported" and records[3]["guess"] == "El puente costó 12 millones [1]."
+    assert records[0]["abstention"] is None and records[0]["guess"] is None
+    assert report["answer"]["abstained_by_unsupported"] == 1 and report["answer"]["abstained_by_model"] == 0
     follow_up = fake_archive.llm.calls[2]  # calls[1] rewrote the follow-up for retrieval
     assert follow_up[1] == {"role": "user", "content": QUESTIONS[0].question}  # history from q1
     assert json.loads((tmp_path / "run" / "report.json").read_text()) == json.loads(json.dumps(report))
@@ -43,6 +47,7 @@ def test_full_run_writes_records_report_and_plots(fake_archive, tmp_path):
 
 def test_citations_are_judged_when_a_support_judge_is_given(fake_archive, tmp_path):
     fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
+    fake_archive.llm.replies = [fake_archive.llm.reply] * 4 + ["El puente costó 12 millones [1]."]  # q4: in no passage
     report = run(fake_archive, QUESTIONS, tmp_path / "run", progress=False, support=FakeSupport())
     records = {r["id"]: r for r in map(json.loads, (tmp_path / "run" / RESULTS).read_text().splitlines())}
     assert records["q1"]["citation_recall"] == 1.0 and records["q1"]["citation_precision"] == 1.0
@@ -60,6 +65,7 @@ def test_abstention_counts_as_correct_only_when_unanswerable(fake_archive, tmp_p
     report = run(fake_archive, QUESTIONS, tmp_path / "run", progress=False)
     assert report["answer"]["accuracy"] == 0.25
     assert report["answer"]["abstention_recall"] == 1.0 and report["answer"]["false_abstention_rate"] == 1.0
+    assert report["answer"]["abstained_by_model"] == 4 and report["answer"]["abstained_by_unsupported"] == 0
 
 
 def test_a_killed_run_resumes_where_it_stopped(fake_archive, tmp_path):
