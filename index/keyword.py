@@ -4,6 +4,11 @@ Tokens are lower-cased words without accents, minus English and Spanish stopword
 stemming: names, numbers and rare words carry across languages, inflections do not. The index
 is rebuilt from the store when the store changes (see `rag.retrieve.Retriever`); it is not
 saved to disk.
+
+Built from a store, it also keeps the chunks' vectors, so that a filtered dense search is an
+exact scan of the chunks the filters keep (`nearest`) rather than a filtered HNSW query, which
+slows down as the archive grows (docs/PERFORMANCE.md). That costs 4 bytes per dimension per chunk
+of memory (150 MB at 100k chunks of 384 dimensions).
 """
 
 from __future__ import annotations
@@ -37,10 +42,14 @@ def tokenize(text: str, stopwords: frozenset[str]) -> list[str]:
 class KeywordIndex:
     """BM25 over chunk texts (with their titles), plus metadata arrays for filtering."""
 
-    def __init__(self, chunks: Sequence[Chunk]):
+    def __init__(self, chunks: Sequence[Chunk], vectors: np.ndarray | None = None):
         import bm25s
 
         self.chunks = list(chunks)
+        self.vectors = None
+        if vectors is not None and len(vectors):
+            vectors = np.asarray(vectors, dtype=np.float32)
+            self.vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         self._stop = _stopwords()
         corpus = [tokenize(f"{c.meta.get('title', '')}\n{c.text}", self._stop) for c in self.chunks]
         self._bm25 = bm25s.BM25()
@@ -53,12 +62,14 @@ class KeywordIndex:
     @classmethod
     def from_store(cls, store: Store, page: int = 5000) -> "KeywordIndex":
         chunks: list[Chunk] = []
+        vectors: list[np.ndarray] = []
         total = store.count()
         for offset in range(0, total, page):
-            got = store.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            got = store.collection.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 chunks.append(Chunk(cid, meta["article_id"], text, int(meta.get("position", 0)), dict(meta)))
-        return cls(chunks)
+            vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
+        return cls(chunks, np.concatenate(vectors) if vectors else None)
 
     def mask(self, since_ts: int | None = None, until_ts: int | None = None, sources: Sequence[str] = (),
              language: str | None = None) -> np.ndarray | None:
@@ -75,6 +86,21 @@ class KeywordIndex:
         if language:
             keep &= self.language == language
         return keep.astype(np.float32)
+
+    def nearest(self, embedding: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[Chunk, float]]:
+        """The ``k`` chunks (among those ``mask`` keeps) nearest to ``embedding``, with their cosine
+        similarity, best first: an exact scan. Needs the vectors (`from_store`)."""
+        if self.vectors is None:
+            raise ValueError("this keyword index holds no vectors: build it with KeywordIndex.from_store")
+        rows = np.flatnonzero(mask) if mask is not None else np.arange(len(self.chunks))
+        if not len(rows):
+            return []
+        query = np.asarray(embedding, dtype=np.float32)
+        scores = self.vectors[rows] @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        k = min(k, len(rows))
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self.chunks[rows[i]], float(scores[i])) for i in best]
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[Chunk, float]]:
         """Up to ``k`` chunks sharing words with ``query``, best first, with their BM25 scores."""

@@ -3,15 +3,20 @@
 Both rankings honour the same filters (dates, outlets, language). The keyword ranking counts
 half as much as the dense one: word matches help when question and articles share a language
 and are mostly noise across languages (docs/RESULTS.md); weighting it by each chunk's language
-instead favoured articles in the question's language, which is worse for cross-lingual use. At most ``per_article``
-chunks of one article are kept so that several articles can speak. A reranker can be passed
-in; none is used by default (the one that installs offline is English-only and made
-English-to-Spanish ranking worse). The keyword index is rebuilt when the store's chunk count
-changes; a change that keeps the count (an update of the same length) needs `refresh`.
+instead favoured articles in the question's language, which is worse for cross-lingual use.
+At most ``per_article`` chunks of one article are kept so that several articles can speak.
+A reranker can be passed in; none is used by default (the one that installs offline is
+English-only and made English-to-Spanish ranking worse).
+
+Under filters the dense ranking is an exact scan of the chunks they keep, over the vectors
+the keyword index holds in memory: Chroma's filtered query slows down as the archive grows.
+The keyword index is rebuilt when the store's chunk count changes; a change that keeps the
+count (an update of the same length) needs `refresh`.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from index.embed import Embedder
@@ -65,18 +70,21 @@ class Retriever:
     ) -> list[Hit]:
         top_k = top_k or self.top_k
         n = max(self.candidates, top_k * 3)
-        where = filters.where() if filters else None
-        dense = self.store.query(self.embedder.embed_query(question), n, where=where)
+        embedding = self.embedder.embed_query(question)
+        keyword = self.keyword_index() if self.hybrid else None
+        mask = None
+        if keyword is not None and filters:
+            mask = keyword.mask(
+                since_ts=math.ceil(filters.since.timestamp()) if filters.since else None,
+                until_ts=math.ceil(filters.until.timestamp()) if filters.until else None,
+                sources=filters.sources, language=filters.language,
+            )
+        if mask is not None and keyword.vectors is not None:  # an exact scan of what the filters keep
+            dense = keyword.nearest(embedding, n, mask)
+        else:
+            dense = self.store.query(embedding, n, where=filters.where() if filters else None)
         rankings = [dense]
-        if self.hybrid:
-            keyword = self.keyword_index()
-            mask = None
-            if filters:
-                mask = keyword.mask(
-                    since_ts=int(filters.since.timestamp()) if filters.since else None,
-                    until_ts=int(filters.until.timestamp()) if filters.until else None,
-                    sources=filters.sources, language=filters.language,
-                )
+        if keyword is not None:
             rankings.append(keyword.search(question, n, mask))
         weights = [1.0, self.keyword_weight][: len(rankings)]
         hits = fuse(rankings, top_k if self.reranker is None else n, per_article or self.per_article, weights)

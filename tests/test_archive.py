@@ -216,3 +216,64 @@ def test_warm_loads_the_model_and_reads_the_answer_prompt_once(fake_archive):
     (system, _), = fake_archive.llm.calls
     fake_archive.ask("¿Cuánto costó el puente de Soria?")
     assert fake_archive.llm.calls[-1][0] == system
+
+
+class SlowLLM(FakeLLM):
+    """A fake model that takes its time and records how many answers it was writing at once."""
+
+    def __init__(self, reply):
+        super().__init__(reply)
+        self.active = self.most = 0
+
+    def stream(self, messages, max_tokens=512):
+        import time
+
+        self.active += 1
+        self.most = max(self.most, self.active)
+        try:
+            for piece in super().stream(messages, max_tokens):
+                time.sleep(0.002)
+                yield piece
+        finally:
+            self.active -= 1
+
+
+def _together(*calls):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return [f.result() for f in [pool.submit(call) for call in calls]]
+
+
+def test_one_answer_is_generated_at_a_time_whoever_asks(fake_archive):
+    fake_archive._llm = llm = SlowLLM("Repairs at Velport cost 2 million euros [1].")
+    answers = _together(*[lambda: fake_archive.ask("How much did the Velport repairs cost?")] * 3)
+    assert llm.most == 1 and len(llm.calls) == 3
+    assert all(a.text == "Repairs at Velport cost 2 million euros [1]." for a in answers)
+
+
+def test_one_ingest_or_removal_runs_at_a_time(fake_archive, monkeypatch, articles_file):
+    import time
+
+    import rag.archive
+
+    state = {"active": 0, "most": 0}
+
+    def counted(real):
+        def call(*args, **kwargs):
+            state["active"] += 1
+            state["most"] = max(state["most"], state["active"])
+            time.sleep(0.05)
+            try:
+                return real(*args, **kwargs)
+            finally:
+                state["active"] -= 1
+        return call
+
+    monkeypatch.setattr(rag.archive, "ingest", counted(rag.archive.ingest))
+    monkeypatch.setattr(rag.archive, "remove", counted(rag.archive.remove))
+    _together(lambda: fake_archive.ingest([articles_file]), lambda: fake_archive.ingest([articles_file]),
+              lambda: fake_archive.remove(["a2"]))
+    assert state["most"] == 1
+    stored = {m["article_id"] for m in fake_archive.store.collection.get(include=["metadatas"])["metadatas"]}
+    assert stored == {e.id for e in fake_archive.manifest.entries("indexed")}  # whichever order they ran in

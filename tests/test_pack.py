@@ -61,6 +61,7 @@ def test_the_prompt_shows_excerpts_and_citations_quote_the_whole_passage(fake_ar
     user = fake_archive.llm.calls[-1][-1]["content"]
     assert GAP.strip() in user and "La obra costó 9 millones." not in user  # the sentence closest to the question stays
     assert answer.citations and answer.citations[0].passage == answer.hits[0].chunk.text
+    assert 0 <= answer.timings["excerpt_s"] < answer.timings["total_s"]
     fake_archive.excerpt_budget = 0
     fake_archive.ask("¿Cuánto costó el puente de Soria?")
     assert fake_archive.llm.calls[-1][-1]["content"].count(GAP.strip()) == 0

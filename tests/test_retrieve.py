@@ -57,3 +57,36 @@ def test_keyword_ranking_brings_back_a_name_the_dense_ranking_cannot_see(tmp_pat
     assert "target" not in [h.chunk.article_id for h in archive.retrieve(question, 3)]
     archive.retriever.hybrid = True
     assert "target" in [h.chunk.article_id for h in archive.retrieve(question, 4)]
+
+
+def test_a_filtered_dense_search_scans_the_kept_chunks_as_chroma_would(tmp_path):
+    """The in-memory exact scan used under filters ranks like Chroma's own filtered query."""
+    from datetime import datetime, timezone
+
+    from rag import Archive
+    from rag.filters import Filters
+
+    from .conftest import write_jsonl
+
+    words = "harbour ferry bridge tunnel budget council strike train tram port".split()
+    records = [{"id": f"r{i}", "text": f"{words[i % 10]} {words[(3 * i) % 10]} {words[(7 * i + 1) % 10]} report {i}.",
+                "source": ("Diario", "Times")[i % 2], "language": ("es", "en")[i % 2],
+                "published_at": f"2024-{1 + i % 12:02d}-10T09:00:00+00:00"} for i in range(40)]
+    archive = Archive.open(tmp_path / "arch", embedder=FakeEmbedder(), llm=FakeLLM())
+    archive.ingest([write_jsonl(tmp_path / "r.jsonl", records)])
+    keyword = archive.retriever.keyword_index()
+    assert keyword.vectors is not None and keyword.vectors.shape[0] == archive.store.count()
+    window = Filters(since=datetime(2024, 3, 1, tzinfo=timezone.utc), until=datetime(2024, 7, 1, tzinfo=timezone.utc),
+                     sources=("Diario",))
+    query = archive.embedder.embed_query("harbour budget strike")
+    mask = keyword.mask(since_ts=int(window.since.timestamp()), until_ts=int(window.until.timestamp()), sources=window.sources)
+    scanned = keyword.nearest(query, 5, mask)
+    queried = archive.store.query(query, 5, where=window.where())
+    def ranked(results):  # equal scores may come in either order
+        return sorted((-round(score, 4), c.id) for c, score in results)
+
+    assert ranked(scanned) == ranked(queried) and len(scanned) == 5
+    assert all(c.meta["source"] == "Diario" and "2024-03" <= c.meta["published_at"][:7] <= "2024-06" for c, _ in scanned)
+    hits = archive.retrieve("harbour budget strike", 4, filters=window)
+    assert hits and all(h.chunk.meta["source"] == "Diario" for h in hits)
+    assert keyword.nearest(query, 5, mask * 0) == []
