@@ -30,7 +30,7 @@ from .cite import attribute, citations, clean_markers, sentences, verify
 from .llm import LLM, LlamaCppLLM, Message, OpenAILLM
 from .pack import condense, fit
 from .prompt import NO_ANSWER, build_messages
-from .query import detect_language, is_timeline, standalone
+from .query import detect_language, is_timeline, is_yes_no, standalone
 from .filters import Filters, understand
 from .retrieve import Retriever
 from .support import LexicalSupport, Support
@@ -241,7 +241,7 @@ class Archive:
         raw = ""
         if hits:
             held = True
-            kind = "timeline" if is_timeline(question) else "answer"
+            kind = "timeline" if is_timeline(question) else "yesno" if is_yes_no(question) else "answer"
             for piece in self.llm.stream(build_messages(question, hits, language, history, kind)):
                 timings.setdefault("ttft_s", time.perf_counter() - start)
                 raw += piece

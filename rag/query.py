@@ -79,6 +79,25 @@ def is_timeline(question: str) -> bool:
     return bool(_TIMELINE.search(question))
 
 
+_YES_NO = re.compile(
+    r"^\W*(?:does|do|did|is|was|were|are|has|have|had|can|could|will|would|should)\s|"
+    r"^\W*(?:between|after|before|following|since)\s[^?]*,\s*(?:is|was|were|are|does|do|did|has|have|had)\s|"
+    r"^\W*(?:es|fue|son|fueron|hay|hubo|ha|han)\s",
+    re.I,
+)
+_ASKS_FOR = re.compile(r"\bhow (?:many|much)\b|\bcu[aá]nt[oa]s?\b", re.I)
+
+
+def is_yes_no(question: str) -> bool:
+    """A question answered by yes or no ("Did X report ...?", "After ..., did Y ...?", "¿Hubo ...?").
+
+    One that also asks for something ("Do they agree on how many ...?") is not. Spanish questions
+    without a leading verb of this list ("¿Aprobó el pleno ...?") are missed.
+    """
+    question = question.strip()
+    return bool(_YES_NO.search(question)) and not _ASKS_FOR.search(question)
+
+
 def _keeps(question: str, turns: Sequence["Message"], reply: str) -> bool:
     """A rewrite keeps a word of the question and brings in a word of the conversation."""
     def words(text: str) -> set[str]:

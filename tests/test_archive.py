@@ -143,6 +143,30 @@ def test_timeline_questions_get_passages_in_date_order_and_their_own_prompt(fake
     assert "in date order" in fake_archive.llm.calls[-1][0]["content"]
 
 
+@pytest.mark.parametrize("question, yes_no", [
+    ("Did the Velport harbour reopen before the bridge?", True),
+    ("Does the Times article suggest the repairs were late, while Diario Norte says they were early?", True),
+    ("Between the report of 1 March and the report of 5 March, was there consistency in the cost?", True),
+    ("¿Hubo retrasos en las obras del puerto?", True),
+    ("Do the reports agree on how many ferries were cancelled?", False),  # asks for a number
+    ("Which outlet reported the repairs first?", False),
+    ("Between March and June, which ferries ran?", False),
+    ("How much did the repairs cost?", False),
+])
+def test_yes_no_questions_are_recognised(question, yes_no):
+    from rag.query import is_yes_no
+
+    assert is_yes_no(question) is yes_no
+
+
+def test_a_yes_no_question_gets_the_prompt_that_asks_for_yes_or_no_first(fake_archive):
+    fake_archive.llm.reply = "Yes. Repairs at Velport cost 2 million euros [1]."
+    answer = fake_archive.ask("Did the Velport harbour repairs cost 2 million euros?")
+    assert "Start with Yes or No" in fake_archive.llm.calls[-1][0]["content"] and not answer.abstained
+    fake_archive.ask("How much did the Velport harbour repairs cost?")
+    assert "Start with Yes or No" not in fake_archive.llm.calls[-1][0]["content"]
+
+
 def test_chat_template_tokens_inside_articles_are_defused():
     from index.types import Chunk
     from rag.prompt import build_messages
