@@ -66,9 +66,9 @@ def test_history_is_passed_between_system_and_question():
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
 
 
-def test_prompt_file_is_package_data():
-    sections = load_prompt("answer")
-    assert set(sections) == {"system", "user"}
+def test_prompt_files_are_package_data():
+    for name in ("answer", "timeline", "yesno", "rewrite", "support"):
+        assert set(load_prompt(name)) == {"system", "user"}, name
 
 
 @pytest.mark.parametrize("text,lang", [
