@@ -232,8 +232,3 @@ def verify(text: str, hits: Sequence[Hit], support: "Support", given: str = "") 
 def _attach_markers(text: str) -> str:
     """Move markers written after a full stop (``... plant. [1]``) in front of it."""
     return re.sub(r"([.!?])((?:\s*\[\d+\])+)(?=\s|$)", lambda m: f"{m.group(2)}{m.group(1)}", text)
-
-
-def unsupported(text: str, hits: Sequence[Hit], support: "Support", given: str = "") -> list[str]:
-    """The answer's cited sentences that no passages support (see `verify`)."""
-    return verify(text, hits, support, given)[1]
