@@ -16,6 +16,7 @@ bench: setup
 	.venv/bin/python -m bench.ingest
 	.venv/bin/python -m bench.retrieval
 	.venv/bin/python -m bench.ask
+	.venv/bin/python -m bench.peer --model small
 
 clean:
 	rm -rf .venv build *.egg-info .pytest_cache
