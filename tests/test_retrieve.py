@@ -80,12 +80,15 @@ def test_a_filtered_dense_search_scans_the_kept_chunks_as_chroma_would(tmp_path)
                      sources=("Diario",))
     query = archive.embedder.embed_query("harbour budget strike")
     mask = keyword.mask(since_ts=int(window.since.timestamp()), until_ts=int(window.until.timestamp()), sources=window.sources)
-    scanned = keyword.nearest(query, 5, mask)
-    queried = archive.store.query(query, 5, where=window.where())
+    scanned = keyword.nearest(query, 20, mask)  # all the chunks the window keeps: ties cannot cut differently
+    queried = archive.store.query(query, 20, where=window.where())
+
     def ranked(results):  # equal scores may come in either order
         return sorted((-round(score, 4), c.id) for c, score in results)
 
-    assert ranked(scanned) == ranked(queried) and len(scanned) == 5
+    assert ranked(scanned) == ranked(queried) and len(scanned) == int(mask.sum()) >= 5
+    assert [round(s, 4) for _, s in scanned] == sorted((round(s, 4) for _, s in scanned), reverse=True)
+    assert len(keyword.nearest(query, 3, mask)) == 3
     assert all(c.meta["source"] == "Diario" and "2024-03" <= c.meta["published_at"][:7] <= "2024-06" for c, _ in scanned)
     hits = archive.retrieve("harbour budget strike", 4, filters=window)
     assert hits and all(h.chunk.meta["source"] == "Diario" for h in hits)
