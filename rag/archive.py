@@ -226,10 +226,11 @@ class Archive:
             hits = condense(search, hits, self.embedder, self.excerpt_budget)
             timings["excerpt_s"] = time.perf_counter() - mark
 
-        def finish(text: str, abstained: bool, cited: Sequence[int] = ()) -> Answer:
+        def finish(text: str, abstained: bool) -> Answer:
             timings.setdefault("ttft_s", time.perf_counter() - start)
             timings["total_s"] = time.perf_counter() - start
             weak: list[str] = []
+            cited: list[int] = []
             if not abstained:  # sentences re-cited to the passages that back them, or marked
                 text, weak = verify(text, hits, self.support, given=f"{question}\n{search}")
                 text, cited = clean_markers(text, len(hits))
@@ -263,7 +264,7 @@ class Archive:
         text, cited = clean_markers(raw, len(hits))
         if not cited:
             text, cited = clean_markers(attribute(text, hits), len(hits))
-        answer = finish(text, abstained=False, cited=cited)
+        answer = finish(text, abstained=False)
         if answer.unsupported and len(answer.unsupported) == len(sentences(text)):
             # nothing in the answer is backed by its passages: say so rather than guess
             answer = replace(answer, text=ABSTAIN.get(language, ABSTAIN["en"]), citations=[], abstained=True, unsupported=[],
