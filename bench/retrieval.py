@@ -115,7 +115,7 @@ def run_size(n: int, rounds: int, work: Path) -> dict:
                 ("dense", lambda: dense.retrieve(q)),
                 ("hybrid", lambda: hybrid.retrieve(q)),
                 ("filtered", lambda: hybrid.retrieve(q, filters=window)),
-                ("chroma_filtered", lambda: store.query(embedder.embed_query(q), 30, where=window.where())),
+                ("chroma_filtered", lambda: store.query(embedder.embed_query(q), hybrid.candidates, where=window.where())),
             ):
                 t = time.perf_counter()
                 call()

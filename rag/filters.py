@@ -45,13 +45,18 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.since or self.until or self.sources or self.language)
 
+    def bounds(self) -> tuple[int | None, int | None]:
+        """``since`` and ``until`` as whole ``published_ts`` seconds (rounded up), None when unset."""
+        return tuple(None if t is None else math.ceil(t.timestamp()) for t in (self.since, self.until))
+
     def where(self) -> dict | None:
         """Chroma ``where`` over ``published_ts``, ``source`` and ``language``; None when empty."""
         conditions: list[dict] = []
-        if self.since is not None:
-            conditions.append({"published_ts": {"$gte": math.ceil(self.since.timestamp())}})
-        if self.until is not None:
-            conditions.append({"published_ts": {"$lt": math.ceil(self.until.timestamp())}})
+        since_ts, until_ts = self.bounds()
+        if since_ts is not None:
+            conditions.append({"published_ts": {"$gte": since_ts}})
+        if until_ts is not None:
+            conditions.append({"published_ts": {"$lt": until_ts}})
         if len(self.sources) == 1:
             conditions.append({"source": self.sources[0]})
         elif self.sources:

@@ -16,7 +16,6 @@ count (an update of the same length) needs `refresh`.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from index.embed import Embedder
@@ -74,11 +73,8 @@ class Retriever:
         keyword = self.keyword_index() if self.hybrid else None
         mask = None
         if keyword is not None and filters:
-            mask = keyword.mask(
-                since_ts=math.ceil(filters.since.timestamp()) if filters.since else None,
-                until_ts=math.ceil(filters.until.timestamp()) if filters.until else None,
-                sources=filters.sources, language=filters.language,
-            )
+            since_ts, until_ts = filters.bounds()  # the same seconds as the Chroma `where`
+            mask = keyword.mask(since_ts=since_ts, until_ts=until_ts, sources=filters.sources, language=filters.language)
         if mask is not None and keyword.vectors is not None:  # an exact scan of what the filters keep
             dense = keyword.nearest(embedding, n, mask)
         else:
