@@ -58,9 +58,8 @@ def run_model(model: str, archive_dir: Path, limit: int, decode: int) -> dict:
     """In the child process: answer the questions with both variants, then compare decoding."""
     import llama_cpp
 
-    from rag import models
-    from rag.archive import Archive
-    from rag.llm import LLM, LlamaCppLLM, Message
+    from rag import LLM, Archive, LlamaCppLLM, models
+    from rag.types import Message
 
     class Recording(LLM):
         """Passes through to ``inner`` and keeps the last messages."""
@@ -85,7 +84,7 @@ def run_model(model: str, archive_dir: Path, limit: int, decode: int) -> dict:
     for i, q in enumerate(load_questions(limit)):
         as_of = datetime.fromisoformat(q["as_of"]) if q.get("as_of") else None
         for variant, budget in (VARIANTS.items() if i % 2 == 0 else reversed(VARIANTS.items())):
-            archive.excerpt_budget = budget
+            archive.excerpt_tokens = budget
             start = time.perf_counter()
             first = last = None
             for item in archive.stream(q["question"], as_of=as_of):
@@ -127,7 +126,7 @@ def run_model(model: str, archive_dir: Path, limit: int, decode: int) -> dict:
 
 def build_sample(folder: Path) -> Path:
     from index.embed import load_embedder
-    from rag.archive import Archive, sample_files
+    from rag import Archive, sample_files
 
     archive = Archive.open(folder, embedder=load_embedder())
     archive.ingest(sample_files())

@@ -82,14 +82,13 @@ def llamaindex_engine(archive, llama, top_k: int = 4):
 
             return gen()
 
-    got = archive.store.collection.get(include=["documents", "metadatas", "embeddings"])
-    shown = ("title", "source", "published_at")
     nodes = [
         TextNode(
-            id_=cid, text=text, embedding=list(map(float, vector)),
-            metadata={k: meta.get(k, "") for k in shown},
+            id_=chunk.id, text=chunk.text, embedding=list(map(float, vector)),
+            metadata={"title": chunk.source.title, "source": chunk.source.outlet,
+                      "published_at": chunk.source.published_at.isoformat() if chunk.source.published_at else ""},
         )
-        for cid, text, meta, vector in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
+        for chunks, vectors in archive.store.chunks() for chunk, vector in zip(chunks, vectors, strict=True)
     ]
     index = VectorStoreIndex(nodes, embed_model=llamaindex_embedding(archive.embedder))
     return index.as_query_engine(llm=LlamaCpp(llama), similarity_top_k=top_k, streaming=True)
@@ -97,9 +96,7 @@ def llamaindex_engine(archive, llama, top_k: int = 4):
 
 def run(model: str, archive_dir: Path, limit: int) -> list[dict]:
     from eval import metrics
-    from rag import models
-    from rag.archive import Archive
-    from rag.llm import LlamaCppLLM
+    from rag import Archive, LlamaCppLLM, models
 
     llm = LlamaCppLLM(models.resolve(model, models.default_models_dir()))
     archive = Archive.open(archive_dir, llm=llm, create=False)

@@ -63,7 +63,7 @@ def vocabulary() -> tuple[list[str], list[float]]:
 def build(store, n: int, seed: int = 0, batch: int = 5000) -> None:
     import numpy as np
 
-    from index.types import Chunk
+    from index.types import Chunk, Source
 
     rng = np.random.default_rng(seed)
     words, counts = vocabulary()
@@ -77,12 +77,9 @@ def build(store, n: int, seed: int = 0, batch: int = 5000) -> None:
         for row in range(size):
             i = start + row
             day = START + timedelta(days=int(rng.integers(0, 730)))
-            meta = {
-                "article_id": f"a{i // 4}", "position": i % 4, "title": " ".join(words[j] for j in drawn[row, :8]),
-                "source": OUTLETS[int(rng.integers(0, len(OUTLETS)))], "language": "es" if rng.random() < 0.5 else "en",
-                "published_at": day.isoformat(), "published_ts": int(day.timestamp()),
-            }
-            chunks.append(Chunk(f"a{i // 4}#{i % 4}", meta["article_id"], " ".join(words[j] for j in drawn[row]), i % 4, meta))
+            source = Source(" ".join(words[j] for j in drawn[row, :8]), OUTLETS[int(rng.integers(0, len(OUTLETS)))],
+                            published_at=day, language="es" if rng.random() < 0.5 else "en")
+            chunks.append(Chunk(f"a{i // 4}#{i % 4}", f"a{i // 4}", " ".join(words[j] for j in drawn[row]), i % 4, source))
         store.add(chunks, vectors)
 
 
@@ -90,7 +87,7 @@ def run_size(n: int, rounds: int, work: Path) -> dict:
     """In the child process: build an archive of ``n`` chunks, then time retrieval."""
     from index.embed import E5Embedder
     from index.store import Store, persistent_client
-    from rag.filters import Filters
+    from index.types import Filters
     from rag.retrieve import Retriever
 
     embedder = E5Embedder()
@@ -99,23 +96,23 @@ def run_size(n: int, rounds: int, work: Path) -> dict:
     start = time.perf_counter()
     build(store, n)
     build_s = time.perf_counter() - start
-    hybrid, dense = Retriever(store, embedder), Retriever(store, embedder, hybrid=False)
+    hybrid, dense = Retriever(store, embedder), Retriever(store, embedder, keyword_weight=0)
     start = time.perf_counter()
     hybrid.keyword_index()
     keyword_build_s = time.perf_counter() - start
     window = Filters(since=START + timedelta(days=300), until=START + timedelta(days=390))
     qs = questions()
     for q in qs[:3]:  # warm Chroma's caches
-        hybrid.retrieve(q)
+        hybrid.search(q)
     times: dict[str, list[float]] = {m: [] for m in MODES}
     for _ in range(rounds):
         for q in qs:
             for mode, call in (
                 ("embed", lambda: embedder.embed_query(q)),
-                ("dense", lambda: dense.retrieve(q)),
-                ("hybrid", lambda: hybrid.retrieve(q)),
-                ("filtered", lambda: hybrid.retrieve(q, filters=window)),
-                ("chroma_filtered", lambda: store.query(embedder.embed_query(q), hybrid.candidates, where=window.where())),
+                ("dense", lambda: dense.search(q)),
+                ("hybrid", lambda: hybrid.search(q)),
+                ("filtered", lambda: hybrid.search(q, filters=window)),
+                ("chroma_filtered", lambda: store.query(embedder.embed_query(q), hybrid.candidates, window)),
             ):
                 t = time.perf_counter()
                 call()

@@ -14,8 +14,10 @@ import unicodedata
 from collections import Counter
 from typing import Iterable, Sequence
 
+from index.language import ARTICLES
+
 # SQuAD drops English articles; the archive is bilingual, so Spanish ones go too.
-_ARTICLES = re.compile(r"\b(a|an|the|el|la|los|las|un|una|unos|unas)\b")
+_ARTICLES = re.compile(rf"\b({'|'.join(sorted(ARTICLES['en'] | ARTICLES['es']))})\b")
 _PUNCT = set(string.punctuation) | {"¿", "¡", "«", "»", "“", "”", "‘", "’", "—", "–"}
 
 

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
-from rag.archive import Archive
-from rag.llm import Message
+from rag import Archive, Hit
 from rag.prompt import passage_text
 from rag.support import Support
-from rag.types import Hit
+from rag.types import Message
 
 from . import metrics
 from .citations import alce
@@ -36,10 +34,13 @@ def run(
     out: Path,
     retrieval_only: bool = False,
     limit: int | None = None,
-    progress: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
     support: Support | None = None,
 ) -> dict:
-    """Answer (or only retrieve for) each question, append its record, return the report."""
+    """Answer (or only retrieve for) each question, append its record, return the report.
+
+    ``progress`` gets the questions done and in all, before the first and after each one.
+    """
     from .report import write_report
 
     out.mkdir(parents=True, exist_ok=True)
@@ -49,21 +50,24 @@ def run(
     _rewrite(path, kept)  # drops a line torn by a kill, and records of the other mode
     done = {r["id"]: r for r in kept}
     todo = [q for q in questions if q.id not in done]
-    bar = _progress(len(questions), len(done), progress)
+    finished = len(questions) - len(todo)
     with open(path, "a", encoding="utf-8") as f:
         for q in todo:
+            if progress:
+                progress(finished, len(questions))
             record = evaluate(archive, q, retrieval_only, history=_history(q, done), support=support)
             done[q.id] = record
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             f.flush()
             os.fsync(f.fileno())
-            bar.update(1)
-    bar.close()
+            finished += 1
+    if progress:
+        progress(finished, len(questions))
     records = [done[q.id] for q in questions]
     config = {
         "archive": str(archive.path), "embedder": archive.embedder.name, "top_k": archive.retriever.top_k,
-        "keyword_weight": archive.retriever.keyword_weight if archive.retriever.hybrid else 0.0,
-        "excerpt_tokens": archive.excerpt_budget,
+        "keyword_weight": archive.retriever.keyword_weight,
+        "excerpt_tokens": archive.excerpt_tokens,
         "model": None if retrieval_only else archive.llm.name, "retrieval_only": retrieval_only, "limit": limit,
         "citation_judge": None if retrieval_only or support is None else getattr(support, "name", type(support).__name__),
     }
@@ -180,9 +184,3 @@ def _history(q: Question, done: dict) -> list[Message]:
     if not previous or previous.get("answer") is None:
         return []
     return [{"role": "user", "content": previous["question"]}, {"role": "assistant", "content": previous["answer"]}]
-
-
-def _progress(total: int, done: int, show: bool | None):
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=done, unit="q", disable=not (sys.stderr.isatty() if show is None else show))

@@ -1,11 +1,11 @@
-"""Turning sources into a searchable archive: load, chunk, embed, store."""
+"""Turning sources into a searchable archive: load, clean, de-duplicate, chunk, embed, store."""
 
 from .chunk import Chunker
 from .embed import E5Embedder, Embedder, SentenceTransformerEmbedder, load_embedder
 from .ingest import IngestReport, ingest
 from .load import load
 from .store import Store
-from .types import Article, Chunk, Problem
+from .types import Article, Chunk, Filters, Problem, Source
 
 __all__ = [
     "Article",
@@ -13,9 +13,11 @@ __all__ = [
     "Chunker",
     "E5Embedder",
     "Embedder",
+    "Filters",
     "IngestReport",
     "Problem",
     "SentenceTransformerEmbedder",
+    "Source",
     "Store",
     "ingest",
     "load",

@@ -11,7 +11,7 @@ import hashlib
 import re
 from typing import Callable, Sequence
 
-from .types import Article, Chunk
+from .types import Article, Chunk, Source
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -29,7 +29,7 @@ def content_hash(article: Article) -> str:
 
 
 class Chunker:
-    """Article -> list of `Chunk`, each carrying the article's citation metadata."""
+    """Article -> list of `Chunk`, each carrying where it comes from (`Source`)."""
 
     def __init__(
         self,
@@ -47,31 +47,15 @@ class Chunker:
         )
 
     def split(self, article: Article) -> list[Chunk]:
-        meta = article_meta(article)
+        source, digest = Source.of(article), content_hash(article)
         pieces = [p.strip() for p in self.splitter.split_text(article.text) if p.strip()]
-        return [
-            Chunk(id=f"{article.id}#{i}", article_id=article.id, text=piece, position=i, meta={**meta, "position": i})
-            for i, piece in enumerate(pieces)
-        ]
-
-
-def article_meta(article: Article) -> dict:
-    """Chroma-ready metadata (str/int only): dates as ISO text and as epoch seconds for ranges."""
-    meta = {
-        "article_id": article.id,
-        "title": article.title,
-        "source": article.source,
-        "url": article.url,
-        "language": article.language,
-        "content_hash": content_hash(article),
-    }
-    if article.published_at:
-        meta["published_at"] = article.published_at.isoformat()
-        meta["published_ts"] = int(article.published_at.timestamp())
-    return meta
+        return [Chunk(f"{article.id}#{i}", article.id, piece, i, source, digest) for i, piece in enumerate(pieces)]
 
 
 def embedding_text(chunk: Chunk) -> str:
-    """What gets embedded: the passage headed by its title, outlet and date."""
-    head = " · ".join(x for x in (chunk.meta.get("title"), chunk.meta.get("source"), chunk.meta.get("published_at", "")[:10]) if x)
+    """What gets embedded: the passage headed by its title, outlet and day.
+
+    This heading is part of the index: changing it means embedding every archive again.
+    """
+    head = " · ".join(x for x in (chunk.source.title, chunk.source.outlet, chunk.source.day) if x)
     return f"{head}\n{chunk.text}" if head else chunk.text

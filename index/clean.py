@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from .language import MONTHS, WEEKDAYS, split_sentences
 from .types import Article
 
 TEMPLATE_MIN_ARTICLES = 3  # a template line appears in at least this many different texts of the outlet...
@@ -47,11 +48,8 @@ _AGENCY = re.compile(
     r"\b(?:Reuters|REUTERS|AFP|AP|EFE|Europa Press|Getty Images|Getty|Sputnik|Xinhua|EPA|Bloomberg|Shutterstock|iStock|"
     r"Anadolu|dpa|ANSA|Associated Press|PA)\b"
 )
-_MONTH = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|"
-    r"dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
-)
+# month names and abbreviations, and weekday names, English and Spanish (longest first)
+_MONTH = "|".join(re.escape(word) for word in sorted({*MONTHS, *WEEKDAYS}, key=lambda w: (-len(w), w)))
 _SOCIAL = (
     r"facebook|twitter|x|whatsapp|linkedin|telegram|pinterest|reddit|bluesky|threads|messenger|flipboard|"
     r"e-?mail|mail|correo|print|imprimir|copy link|copiar enlace|copiar"
@@ -83,8 +81,6 @@ _CREDIT = re.compile(
 )
 # "(Reuters)", "Sputnik/Reuters", "EFE/Juan Pérez", "AFP via Getty Images": names and slashes, with an agency
 _AGENCY_LINE = re.compile(rf"\(?{_NAME}(?:\s*(?:/|\bvia\b|\|)\s*{_NAME})*\)?\.?")
-# a line with two sentences (a caption has one)
-_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-ZÁÉÍÓÚÑ¿¡«\"“]")
 _QUOTE = re.compile(r"[«»“”\"]")
 # a paragraph that is one quotation and nothing else: «Defensor de la cultura pop. ...».
 _QUOTE_ONLY = re.compile(r"[«“\"][^«»“”\"]+[»”\"]\.?")
@@ -255,7 +251,7 @@ def _is_menu(line: str) -> bool:
 
 def _is_caption(line: str) -> bool:
     """A one-sentence line without quotes: the caption under a photo credit."""
-    return 0 < len(line.split()) <= 30 and not _QUOTE.search(line) and not _SENTENCE_BREAK.search(line) and not _line_kind(line)[0]
+    return 0 < len(line.split()) <= 30 and not _QUOTE.search(line) and len(split_sentences(line)) == 1 and not _line_kind(line)[0]
 
 
 def _is_headline(line: str) -> bool:

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-THRESHOLD = 0.5  # tests/test_dedup.py: the sample's syndicated copies score 0.73, same-story articles at most 0.13
+THRESHOLD = 0.5  # tests/test_ingest.py: the sample's syndicated copies score 0.73, same-story articles at most 0.13
 NUM_PERM = 64
 SHINGLE = 3
 SCHEME = "affine32"  # datasketch's default; stored signatures must be read back with the same one

@@ -11,11 +11,10 @@ article are recorded as its copies, not indexed; their outlets and urls are cite
 
 from __future__ import annotations
 
-import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .chunk import Chunker, content_hash, embedding_text
 from .clean import clean
@@ -68,14 +67,15 @@ def ingest(
     batch_size: int = 64,
     on_article: Callable[[Article], None] | None = None,
     on_removed: Callable[[Article, list[str]], None] | None = None,
-    progress: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Add new and changed articles from ``paths``; unchanged ones cost nothing.
 
     When one run meets the same id with different content, the version read last wins (an
     update file listed after the original). All sources are read (and cleaned, which needs
     every article of an outlet) before anything is embedded. ``on_removed`` receives each
-    article with the boilerplate lines cleaning took out of it.
+    article with the boilerplate lines cleaning took out of it, ``on_article`` each article
+    indexed, and ``progress`` the number of articles handled so far and in all, after each one.
     """
     chunker = chunker or Chunker()
     report = IngestReport()
@@ -97,7 +97,7 @@ def ingest(
 
 
 def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manifest: Manifest, chunker: Chunker,
-           batch_size: int, report: IngestReport, on_article, progress: bool | None) -> None:
+           batch_size: int, report: IngestReport, on_article=None, progress=None) -> None:
     stored = manifest.hashes()
     ingested = int(time.time())
     near = NearDuplicates()
@@ -121,7 +121,7 @@ def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manife
         report.chunks_added += len(chunks)
         batch.clear()
 
-    for article in _bar(articles, progress):
+    for article in _counted(articles, progress):
         digest = content_hash(article)
         previous = stored.get(article.id)
         if previous == digest:
@@ -145,15 +145,21 @@ def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manife
         else:
             report.added += 1
         near.add(article.id, signature)
-        chunks = chunker.split(article)
-        for chunk in chunks:  # when it was ingested, beside when it was published
-            chunk.meta["ingested_ts"] = ingested
+        chunks = [replace(c, ingested_ts=ingested) for c in chunker.split(article)]  # when ingested, beside when published
         batch.append((article, digest, thash, signature_bytes(signature), chunks))
         if sum(len(b[-1]) for b in batch) >= batch_size:
             flush()
         if on_article:
             on_article(article)
     flush()
+
+
+def _counted(articles: Sequence[Article], progress: Callable[[int, int], None] | None) -> Iterator[Article]:
+    """``articles``, telling ``progress`` how many were handled after each one."""
+    for done, article in enumerate(articles, start=1):
+        yield article
+        if progress:
+            progress(done, len(articles))
 
 
 def remove(keys: Sequence[str], store: Store, embedder: Embedder, manifest: Manifest, source: str | None = None,
@@ -168,7 +174,8 @@ def remove(keys: Sequence[str], store: Store, embedder: Embedder, manifest: Mani
     ids = list(dict.fromkeys(ids))
     for key in keys:
         if not manifest.find(key):
-            report.errors.append(Problem(key, None, "no article with this id or url; list them with newsrag stats"))
+            report.errors.append(Problem(key, None, "no article with this id or url; the browser's Archive tab and "
+                                                    "GET /v1/articles list them"))
     if not ids:
         return report
     manifest.set_state(ids, "pending")
@@ -185,7 +192,7 @@ def remove(keys: Sequence[str], store: Store, embedder: Embedder, manifest: Mani
     manifest.delete(ids + [a.id for a in promote])
     report.removed = len(ids)
     if promote:
-        _index(promote, store, embedder, manifest, chunker or Chunker(), 64, report, None, False)
+        _index(promote, store, embedder, manifest, chunker or Chunker(), 64, report)
     return report
 
 
@@ -202,24 +209,10 @@ def adopt(store: Store, manifest: Manifest) -> int:
     """Fill an empty manifest from an archive indexed before manifests existed."""
     if manifest.entries() or not store.count():
         return 0
-    got = store.collection.get(include=["metadatas"])
-    articles: dict[str, dict] = {}
-    counts: dict[str, int] = {}
-    for meta in got["metadatas"] or []:
-        articles.setdefault(meta["article_id"], meta)
-        counts[meta["article_id"]] = counts.get(meta["article_id"], 0) + 1
-    from datetime import datetime
-
+    articles = store.articles()
     with manifest.transaction():
-        for article_id, meta in articles.items():
-            published = datetime.fromisoformat(meta["published_at"]) if meta.get("published_at") else None
-            article = Article(article_id, "", meta.get("title", ""), meta.get("url", ""), meta.get("source", ""), published,
-                              meta.get("language", ""))
-            manifest.put(article, "indexed", meta.get("content_hash", ""), "", counts[article_id])
+        for article_id, (chunk, count) in articles.items():
+            s = chunk.source
+            article = Article(article_id, "", s.title, s.url, s.outlet, s.published_at, s.language)
+            manifest.put(article, "indexed", chunk.content_hash, "", count)
     return len(articles)
-
-
-def _bar(articles: Sequence[Article], show: bool | None):
-    from tqdm import tqdm
-
-    return tqdm(articles, unit="article", desc="indexing", disable=not (sys.stderr.isatty() if show is None else show))

@@ -14,13 +14,13 @@ of memory (150 MB at 100k chunks of 384 dimensions).
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Sequence
 
 import numpy as np
 
+from .language import fold
 from .store import Store
-from .types import Chunk
+from .types import Chunk, Filters
 
 _TOKEN = re.compile(r"\w\w+")
 
@@ -28,15 +28,11 @@ _TOKEN = re.compile(r"\w\w+")
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SPANISH
 
-    return frozenset(_fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_SPANISH))
-
-
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return frozenset(fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_SPANISH))
 
 
 def tokenize(text: str, stopwords: frozenset[str]) -> list[str]:
-    return [t for t in _TOKEN.findall(_fold(text)) if t not in stopwords]
+    return [t for t in _TOKEN.findall(fold(text)) if t not in stopwords]
 
 
 class KeywordIndex:
@@ -51,40 +47,39 @@ class KeywordIndex:
             vectors = np.asarray(vectors, dtype=np.float32)
             self.vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         self._stop = _stopwords()
-        corpus = [tokenize(f"{c.meta.get('title', '')}\n{c.text}", self._stop) for c in self.chunks]
+        corpus = [tokenize(f"{c.source.title}\n{c.text}", self._stop) for c in self.chunks]
         self._bm25 = bm25s.BM25()
         if self.chunks:
             self._bm25.index([tokens or ["\x00"] for tokens in corpus], show_progress=False)
-        self.published = np.array([int(c.meta.get("published_ts", -1)) for c in self.chunks], dtype=np.int64)
-        self.source = np.array([c.meta.get("source", "") for c in self.chunks], dtype=object)
-        self.language = np.array([c.meta.get("language", "") for c in self.chunks], dtype=object)
+        published = [c.source.published_ts for c in self.chunks]
+        self.published = np.array([-1 if ts is None else ts for ts in published], dtype=np.int64)
+        self.outlet = np.array([c.source.outlet for c in self.chunks], dtype=object)
+        self.language = np.array([c.source.language for c in self.chunks], dtype=object)
 
     @classmethod
-    def from_store(cls, store: Store, page: int = 5000) -> "KeywordIndex":
+    def from_store(cls, store: Store) -> KeywordIndex:
         chunks: list[Chunk] = []
         vectors: list[np.ndarray] = []
-        total = store.count()
-        for offset in range(0, total, page):
-            got = store.collection.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
-            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                chunks.append(Chunk(cid, meta["article_id"], text, int(meta.get("position", 0)), dict(meta)))
-            vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
+        for page, embeddings in store.chunks():
+            chunks += page
+            vectors.append(embeddings)
         return cls(chunks, np.concatenate(vectors) if vectors else None)
 
-    def mask(self, since_ts: int | None = None, until_ts: int | None = None, sources: Sequence[str] = (),
-             language: str | None = None) -> np.ndarray | None:
-        """1.0 for chunks that pass the filters (undated chunks fail any date filter), else 0.0."""
-        if since_ts is None and until_ts is None and not sources and not language:
+    def mask(self, filters: Filters | None) -> np.ndarray | None:
+        """1.0 for chunks that pass ``filters`` (undated chunks fail any date filter), else 0.0;
+        None when nothing is filtered. Dates are compared in the same whole seconds as `index.store.where`."""
+        if not filters:
             return None
+        since_ts, until_ts = filters.bounds()
         keep = np.ones(len(self.chunks), dtype=bool)
         if since_ts is not None:
             keep &= self.published >= since_ts
         if until_ts is not None:
             keep &= (self.published < until_ts) & (self.published >= 0)
-        if sources:
-            keep &= np.isin(self.source, list(sources))
-        if language:
-            keep &= self.language == language
+        if filters.sources:
+            keep &= np.isin(self.outlet, list(filters.sources))
+        if filters.language:
+            keep &= self.language == filters.language
         return keep.astype(np.float32)
 
     def nearest(self, embedding: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[Chunk, float]]:

@@ -124,10 +124,6 @@ class Manifest:
     def set_state(self, article_ids: Iterable[str], state: str) -> None:
         self.db.executemany("UPDATE articles SET state = ? WHERE id = ?", [(state, i) for i in article_ids])
 
-    def repoint(self, old: str, new: str) -> None:
-        """Copies of ``old`` become copies of ``new``."""
-        self.db.execute("UPDATE articles SET canonical = ? WHERE canonical = ? AND id != ?", (new, old, new))
-
     def delete(self, article_ids: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in article_ids])
 

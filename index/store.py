@@ -2,14 +2,16 @@
 
 Embeddings are computed by our `Embedder` and handed to Chroma; the collection also gets
 an explicit embedding function so Chroma never falls back to its downloading default.
-Telemetry is off. Ingest bookkeeping beyond per-article content hashes is not kept here.
+Telemetry is off. Chunks go in and come out as `Chunk` records: the conversion to and from
+Chroma's metadata is written here only. Ingest bookkeeping is the manifest's (`index.manifest`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import chromadb
 import numpy as np
@@ -18,7 +20,7 @@ from chromadb.config import Settings
 
 from .embed import Embedder
 from .errors import ArchiveError
-from .types import Chunk
+from .types import Chunk, Filters, Source
 
 COLLECTION = "chunks"
 
@@ -116,13 +118,8 @@ class Store:
             ids=[c.id for c in chunks],
             documents=[c.text for c in chunks],
             embeddings=np.asarray(embeddings, dtype=np.float32),
-            metadatas=[c.meta for c in chunks],
+            metadatas=[to_metadata(c) for c in chunks],
         )
-
-    def content_hashes(self) -> dict[str, str]:
-        """article id -> content hash, for every article in the store."""
-        got = self.collection.get(include=["metadatas"])
-        return {m["article_id"]: m.get("content_hash", "") for m in got["metadatas"] or []}
 
     def article_text(self, article_id: str) -> str:
         """An article's passages joined in order (overlaps repeat)."""
@@ -133,32 +130,90 @@ class Store:
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
 
-    def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[Chunk, float]]:
-        """The ``k`` nearest chunks with their cosine similarity, best first."""
+    def query(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        """The ``k`` nearest chunks within ``filters``, with their cosine similarity, best first."""
         if self.count() == 0:
             return []
         got = self.collection.query(
             query_embeddings=[np.asarray(embedding, dtype=np.float32)],
             n_results=k,
-            where=where,
+            where=where(filters) if filters else None,
             include=["documents", "metadatas", "distances"],
         )
-        out = []
-        for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True):
-            chunk = Chunk(id=cid, article_id=meta["article_id"], text=text, position=int(meta.get("position", 0)), meta=dict(meta))
-            out.append((chunk, 1.0 - float(dist)))
-        return out
+        rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
+        return [(from_metadata(cid, text, meta), 1.0 - float(dist)) for cid, text, meta, dist in rows]
+
+    def chunks(self, page: int = 5000) -> Iterator[tuple[list[Chunk], np.ndarray]]:
+        """Every chunk with its vector, a page at a time."""
+        for offset in range(0, self.count(), page):
+            got = self.collection.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
+            rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            yield [from_metadata(cid, text, meta) for cid, text, meta in rows], np.asarray(got["embeddings"], dtype=np.float32)
+
+    def articles(self) -> dict[str, tuple[Chunk, int]]:
+        """article id -> (its first chunk found, its number of chunks), from the chunks' metadata."""
+        found: dict[str, tuple[Chunk, int]] = {}
+        got = self.collection.get(include=["metadatas"])
+        for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            chunk = from_metadata(cid, "", meta)
+            first, count = found.get(chunk.article_id, (chunk, 0))
+            found[chunk.article_id] = (first, count + 1)
+        return found
 
     def count(self) -> int:
         return self.collection.count()
 
     def stats(self) -> dict[str, Any]:
         """Chunk and article counts, and articles per outlet and language."""
-        metas = self.collection.get(include=["metadatas"])["metadatas"] or []
-        articles = {m["article_id"]: m for m in metas}
+        articles = self.articles()
+        sources = [first.source for first, _ in articles.values()]
         return {
-            "chunks": len(metas),
+            "chunks": sum(count for _, count in articles.values()),
             "articles": len(articles),
-            "sources": dict(Counter(m.get("source") or "?" for m in articles.values()).most_common()),
-            "languages": dict(Counter(m.get("language") or "?" for m in articles.values()).most_common()),
+            "sources": dict(Counter(s.outlet or "?" for s in sources).most_common()),
+            "languages": dict(Counter(s.language or "?" for s in sources).most_common()),
         }
+
+
+def to_metadata(chunk: Chunk) -> dict[str, str | int]:
+    """A chunk's Chroma metadata (str and int only): dates as ISO text and as epoch seconds for ranges."""
+    source = chunk.source
+    meta: dict[str, str | int] = {
+        "article_id": chunk.article_id, "title": source.title, "source": source.outlet, "url": source.url,
+        "language": source.language, "content_hash": chunk.content_hash,
+    }
+    if source.published_at:
+        meta["published_at"] = source.published_at.isoformat()
+        meta["published_ts"] = source.published_ts
+    meta["position"] = chunk.position
+    if chunk.ingested_ts is not None:
+        meta["ingested_ts"] = chunk.ingested_ts
+    return meta
+
+
+def from_metadata(chunk_id: str, text: str, meta: dict) -> Chunk:
+    """The `Chunk` that `to_metadata` stored (missing fields empty, as in archives of older versions)."""
+    published = meta.get("published_at")
+    source = Source(meta.get("title", ""), meta.get("source", ""), meta.get("url", ""),
+                    datetime.fromisoformat(published) if published else None, meta.get("language", ""))
+    return Chunk(chunk_id, meta["article_id"], text, int(meta.get("position", 0)), source, meta.get("content_hash", ""),
+                 meta.get("ingested_ts"))
+
+
+def where(filters: Filters) -> dict | None:
+    """Chroma's ``where`` for ``filters`` over the chunks' metadata; None when they restrict nothing."""
+    conditions: list[dict] = []
+    since_ts, until_ts = filters.bounds()
+    if since_ts is not None:
+        conditions.append({"published_ts": {"$gte": since_ts}})
+    if until_ts is not None:
+        conditions.append({"published_ts": {"$lt": until_ts}})
+    if len(filters.sources) == 1:
+        conditions.append({"source": filters.sources[0]})
+    elif filters.sources:
+        conditions.append({"source": {"$in": list(filters.sources)}})
+    if filters.language:
+        conditions.append({"language": filters.language})
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}

@@ -1,10 +1,13 @@
-"""Records passed between the indexing stages."""
+"""Records passed between the stages: articles, where a passage comes from, passages, filters, problems."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timezone
 from typing import Any
+
+UTC = timezone.utc
 
 
 @dataclass(frozen=True)
@@ -22,18 +25,108 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a passage comes from, as a citation shows it: headline, outlet, link, publication time, language."""
+
+    title: str = ""
+    outlet: str = ""
+    url: str = ""
+    published_at: datetime | None = None
+    language: str = ""
+
+    @classmethod
+    def of(cls, article: Article) -> Source:
+        return cls(article.title, article.source, article.url, article.published_at, article.language)
+
+    @property
+    def day(self) -> str:
+        """The publication day as the outlet dated it (``2024-06-17``); "" when undated."""
+        return self.published_at.isoformat()[:10] if self.published_at else ""
+
+    @property
+    def published_ts(self) -> int | None:
+        """The publication time in whole epoch seconds, for date ranges."""
+        return int(self.published_at.timestamp()) if self.published_at else None
+
+    @property
+    def about(self) -> str:
+        return about(self.outlet, self.day)
+
+    @property
+    def heading(self) -> str:
+        return heading(self.title, self.outlet, self.day)
+
+
+def about(outlet: str, day: str) -> str:
+    """Outlet and day, as shown beside a title: ``El País, 2024-06-17``."""
+    return ", ".join(x for x in (outlet, day) if x)
+
+
+def heading(title: str, outlet: str, day: str) -> str:
+    """``Title (Outlet, 2024-06-17)``: how a passage is introduced to the model and the reader."""
+    shown = about(outlet, day)
+    return (title or "Untitled") + (f" ({shown})" if shown else "")
+
+
+@dataclass(frozen=True)
 class Chunk:
     """A passage of an article: the unit that is embedded, retrieved and cited.
 
-    ``text`` is the passage as it appears in the article; ``meta`` carries the
-    article's title, outlet, date and url so that a chunk can be cited on its own.
+    ``text`` is the passage as it appears in the article; ``source`` is the article's title,
+    outlet, date and url, so that a chunk can be cited on its own.
     """
 
     id: str
     article_id: str
     text: str
     position: int
-    meta: dict[str, Any] = field(default_factory=dict)
+    source: Source = Source()
+    content_hash: str = ""  # of the whole article (`index.chunk.content_hash`)
+    ingested_ts: int | None = None  # when the article was ingested, in epoch seconds
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles a search may return; an empty ``Filters`` restricts nothing."""
+
+    since: datetime | None = None  # inclusive, timezone-aware (UTC)
+    until: datetime | None = None  # exclusive, timezone-aware (UTC)
+    sources: tuple[str, ...] = ()  # outlet names, exactly as stored in the archive
+    language: str | None = None  # ISO 639-1 of the articles wanted
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "since", _to_utc(self.since))
+        object.__setattr__(self, "until", _to_utc(self.until))
+        object.__setattr__(self, "sources", tuple(self.sources))
+
+    def __bool__(self) -> bool:
+        return bool(self.since or self.until or self.sources or self.language)
+
+    def bounds(self) -> tuple[int | None, int | None]:
+        """``since`` and ``until`` as whole epoch seconds (rounded up), None when unset."""
+        return tuple(None if t is None else math.ceil(t.timestamp()) for t in (self.since, self.until))
+
+    def merge(self, other: Filters) -> Filters:
+        """These filters with each field that ``other`` sets taken from ``other``.
+
+        Explicit filters win over understood ones: ``understood.merge(explicit)``. Fields are
+        merged one by one, so an explicit ``since`` keeps an understood ``until``.
+        """
+        return Filters(
+            since=other.since if other.since is not None else self.since,
+            until=other.until if other.until is not None else self.until,
+            sources=other.sources or self.sources,
+            language=other.language or self.language,
+        )
+
+
+def _to_utc(value: datetime | date | None) -> datetime | None:
+    """``value`` in UTC; a naive datetime or a bare date is taken as UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,21 @@
 
 from index.errors import ArchiveError, InputError, ModelError, NewsragError
 from index.ingest import IngestReport
-from index.types import Article, Chunk
+from index.types import Article, Chunk, Filters, Source
 
-from .archive import Archive, sample_files
+from .archive import Archive, Chat, sample_files
 from .llm import LLM, LlamaCppLLM, OpenAILLM
-from .types import Answer, Citation, Hit
+from .types import Answer, Citation, Hit, Query
 
 __all__ = [
     "Answer",
     "Archive",
     "ArchiveError",
     "Article",
+    "Chat",
     "Chunk",
     "Citation",
+    "Filters",
     "Hit",
     "IngestReport",
     "InputError",
@@ -23,5 +25,7 @@ __all__ = [
     "ModelError",
     "NewsragError",
     "OpenAILLM",
+    "Query",
+    "Source",
     "sample_files",
 ]

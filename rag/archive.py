@@ -4,16 +4,22 @@
     archive.ingest(["news.jsonl"])
     answer = archive.ask("What treaties does the new pact replace?")
 
+An answer goes through the stages in order, each handing a typed record to the next:
+understand (`rag.understand` -> `Query`) -> retrieve (`rag.retrieve` -> `Hit`s) -> pack
+(`rag.pack`) -> generate (`rag.generate` -> `Reply`) -> check (`rag.check` -> `Answer`).
 The LLM is loaded on the first question, so ingesting never pays for it.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -23,33 +29,31 @@ from index.errors import ArchiveError
 from index.ingest import IngestReport, adopt, ingest, remove
 from index.manifest import Manifest, entry_dict
 from index.store import Store, http_client, persistent_client
-from index.types import Article
+from index.types import Article, Chunk, Filters
 
 from . import models
-from .cite import attribute, citations, clean_markers, sentences, verify
-from .llm import LLM, LlamaCppLLM, Message, OpenAILLM
+from .check import abstention, check
+from .generate import generate
+from .llm import LLM, LlamaCppLLM, OpenAILLM
 from .pack import condense, fit
-from .prompt import NO_ANSWER, build_messages
-from .query import detect_language, is_timeline, is_yes_no, standalone
-from .filters import Filters, understand
-from .retrieve import Retriever
+from .prompt import build_messages
+from .retrieve import KEYWORD_WEIGHT, Retriever
 from .support import LexicalSupport, Support
-from .types import Answer, Citation, Hit
+from .types import Answer, Citation, Hit, Message, Query, Reply
+from .understand import understand
 
 MARKER_FILE = "newsrag.json"
+PASSAGE_TOKENS = 2400  # prompt tokens for passages: fits a 4096-token context with history and answer
 EXCERPT_TOKENS = 0  # whole passages: excerpts read faster but changed answers (docs/PERFORMANCE.md)
-ABSTAIN = {
-    "en": "The archive does not answer this question.",
-    "es": "El archivo no responde a esta pregunta.",
-    "fr": "Les archives ne répondent pas à cette question.",
-    "de": "Das Archiv beantwortet diese Frage nicht.",
-    "pt": "O arquivo não responde a esta pergunta.",
-    "it": "L'archivio non risponde a questa domanda.",
-}
 
 
 class Archive:
-    """A news archive: a Chroma store in a folder, an embedder, and an LLM to answer with."""
+    """A news archive: a Chroma store in a folder, an embedder, and an LLM to answer with.
+
+    ``llm`` may be a function that loads the model when the first question needs it.
+    ``excerpt_tokens`` above 0 shows the model only the passages' sentences closest to the
+    question, about that many tokens in all (`rag.pack.condense`).
+    """
 
     def __init__(
         self,
@@ -57,19 +61,25 @@ class Archive:
         store: Store,
         embedder: Embedder,
         llm: LLM | Callable[[], LLM],
-        top_k: int = 4,
-        chunker: Chunker | None = None,
+        *,
         manifest: Manifest | None = None,
+        retriever: Retriever | None = None,
+        chunker: Chunker | None = None,
+        support: Support | None = None,
+        models_dir: Path | None = None,
+        passage_tokens: int = PASSAGE_TOKENS,
+        excerpt_tokens: int = EXCERPT_TOKENS,
     ):
         self.path = path
         self.store = store
-        self.manifest = manifest or Manifest(path / "manifest.sqlite")
-        self.support: Support = LexicalSupport()
-        self.passage_budget = 2400  # prompt tokens for passages: fits a 4096-token context with history and answer
-        self.excerpt_budget = EXCERPT_TOKENS  # prompt tokens for the passages' sentences closest to the question; 0: whole passages
         self.embedder = embedder
+        self.manifest = manifest or Manifest(path / "manifest.sqlite")
+        self.retriever = retriever or Retriever(store, embedder)
+        self.support = support or LexicalSupport()
+        self.models_dir = models_dir or models.default_models_dir()
+        self.passage_tokens = passage_tokens
+        self.excerpt_tokens = excerpt_tokens
         self._llm = llm
-        self.retriever = Retriever(store, embedder, top_k=top_k)
         self._chunker = chunker
         self._generating = threading.Lock()
         self._writing = threading.Lock()  # one ingest or removal at a time, whoever asks (CLI, browser, API)
@@ -84,10 +94,12 @@ class Archive:
         model: str = "default",
         models_dir: Path | None = None,
         top_k: int = 4,
+        keyword_weight: float | None = None,
+        excerpt_tokens: int | None = None,
         create: bool = True,
         chroma_url: str | None = None,
         llm_url: str | None = None,
-    ) -> "Archive":
+    ) -> Archive:
         """Open the archive in ``path`` (created when missing unless ``create=False``).
 
         ``embedder`` defaults to the one the archive was built with; ``llm`` defaults to
@@ -95,6 +107,7 @@ class Archive:
         or to the OpenAI-compatible server at ``llm_url`` (``model`` then names the server's model,
         ``default`` letting the server choose). ``chroma_url`` keeps the passages in a Chroma
         server instead of the folder; the folder remembers it, and still holds the manifest.
+        ``keyword_weight`` (default `rag.retrieve.KEYWORD_WEIGHT`) 0 ranks by embeddings alone.
         """
         path = Path(path).expanduser()
         marker = path / MARKER_FILE
@@ -119,23 +132,42 @@ class Archive:
         adopt(store, manifest)
         if llm is None and llm_url:
             llm = OpenAILLM(llm_url, None if model == "default" else model)
-        archive = cls(path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir))), top_k=top_k,
-                      manifest=manifest)
-        archive.models_dir = models_dir
-        return archive
+        return cls(
+            path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir))),
+            manifest=manifest,
+            retriever=Retriever(store, embedder, top_k=top_k, keyword_weight=KEYWORD_WEIGHT if keyword_weight is None else keyword_weight),
+            models_dir=models_dir, excerpt_tokens=EXCERPT_TOKENS if excerpt_tokens is None else excerpt_tokens,
+        )
+
+    @staticmethod
+    def exists(path: str | Path) -> bool:
+        """Whether ``path`` holds an archive."""
+        return (Path(path).expanduser() / MARKER_FILE).is_file()
 
     @property
     def llm(self) -> LLM:
+        """The answering model, loaded now if it was not yet."""
         if not isinstance(self._llm, LLM):
             self._llm = self._llm()
         return self._llm
+
+    @property
+    def model_name(self) -> str | None:
+        """The answering model's name; None while it is not loaded."""
+        return self._llm.name if isinstance(self._llm, LLM) else None
+
+    def use_model(self, model: str) -> str:
+        """Answer with the local ``model`` (``default``, ``small`` or a .gguf path) from now on; loads it now."""
+        self._llm = LlamaCppLLM(models.resolve(model, self.models_dir))
+        return self._llm.name
 
     def warm(self) -> None:
         """Load the embedder, the keyword index and the LLM now, and have the model read the
         answer prompt's fixed start, so that the first question waits for none of it."""
         if self.store.count():
-            self.retriever.retrieve("warm-up", 1)
-        for _ in self.llm.stream(build_messages("", [], "en"), max_tokens=1):
+            self.retriever.search("warm-up", 1)
+        query = Query("", "en", "answer", "")
+        for _ in self.llm.stream(build_messages(query, []), max_tokens=1):
             pass
 
     def ingest(
@@ -143,11 +175,12 @@ class Archive:
         paths: Iterable[str | Path],
         on_article: Callable[[Article], None] | None = None,
         on_removed: Callable[[Article, list[str]], None] | None = None,
-        progress: bool | None = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
         """Add new and changed articles from files, folders or globs; see `IngestReport`.
 
-        ``on_removed`` gets each article with the boilerplate lines cleaning removed from it.
+        ``on_article`` gets each article indexed; ``on_removed`` each article with the
+        boilerplate lines cleaning removed from it; ``progress`` the articles done and in all.
         """
         with self._writing:
             self._chunker = self._chunker or Chunker()
@@ -162,9 +195,17 @@ class Archive:
             self.retriever.refresh()
             return remove(keys, self.store, self.embedder, self.manifest, source=source, chunker=self._chunker)
 
+    def understand(self, question: str, history: Sequence[Message] = (), filters: Filters | None = None,
+                   as_of: datetime | None = None) -> Query:
+        """The question as understood: language, kind, the text to search and its filters (see `rag.understand`).
+
+        Relative dates count from ``as_of``, by default the newest article's date.
+        """
+        return understand(question, as_of or self.as_of(), self.manifest.outlets(), history, filters, self.llm if history else None)
+
     def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
-        """The passages for a question: dense and keyword rankings fused, within ``filters``."""
-        return self.retriever.retrieve(question, top_k, filters)
+        """The passages for a question as it is written: dense and keyword rankings fused, within ``filters``."""
+        return self.retriever.search(question, top_k, filters)
 
     def search(
         self,
@@ -177,21 +218,11 @@ class Archive:
         """The passages for a standalone question, and the text searched for.
 
         Dates and outlets named in the question become filters (explicit ``filters`` win) and
-        are left out of the searched text; a date window is read as the time of the events, so
-        it also takes articles published a while after it (`report_lag`). When they match
-        nothing, the search runs without them. A ``timeline`` search takes more passages, one per article, oldest first.
+        are left out of the searched text; when they match nothing, the search runs without
+        them. A ``timeline`` search takes more passages, one per article, oldest first.
         """
-        search, understood = understand(question, as_of or self.as_of(), self.manifest.outlets())
-        if understood.until:  # a window names when things happened: reports of them come out later
-            understood = replace(understood, until=understood.until + report_lag(understood))
-        wanted = understood.merge(filters) if filters else understood
-        k, per_article = (max(top_k or self.retriever.top_k, 6), 1) if timeline else (top_k, None)
-        hits = self.retriever.retrieve(search, k, wanted, per_article)
-        if not hits and understood:
-            hits = self.retriever.retrieve(search, k, filters, per_article)
-        if timeline:
-            hits = [Hit(h.chunk, h.score, i) for i, h in enumerate(sorted(hits, key=_published), start=1)]
-        return hits, search
+        query = replace(self.understand(question, filters=filters, as_of=as_of), kind="timeline" if timeline else "answer")
+        return self.retriever.retrieve(query, top_k), query.search
 
     def stream(
         self,
@@ -212,64 +243,23 @@ class Archive:
 
     def _stream(self, question, history, top_k, filters, as_of) -> Iterator[str | Answer]:
         start = time.perf_counter()
-        language = detect_language(question)
         timings: dict[str, float] = {}
-        search = question
-        if history:  # a follow-up is searched for as a standalone question
-            search = standalone(question, history, self.llm)
+        query = self.understand(question, history, filters, as_of)
+        if history:
             timings["rewrite_s"] = time.perf_counter() - start
-        hits, search = self.search(search, top_k, filters, as_of, timeline=is_timeline(question))
-        hits = fit(hits, self.passage_budget)
+        hits = fit(self.retriever.retrieve(query, top_k), self.passage_tokens)
         timings["retrieval_s"] = time.perf_counter() - start - timings.get("rewrite_s", 0.0)
-        if self.excerpt_budget and hits:
+        if self.excerpt_tokens and hits:
             mark = time.perf_counter()
-            hits = condense(search, hits, self.embedder, self.excerpt_budget)
+            hits = condense(query.search, hits, self.embedder, self.excerpt_tokens)
             timings["excerpt_s"] = time.perf_counter() - mark
-
-        def finish(text: str, abstained: bool) -> Answer:
-            timings.setdefault("ttft_s", time.perf_counter() - start)
-            timings["total_s"] = time.perf_counter() - start
-            weak: list[str] = []
-            cited: list[int] = []
-            if not abstained:  # sentences re-cited to the passages that back them, or marked
-                text, weak = verify(text, hits, self.support, given=f"{question}\n{search}")
-                text, cited = clean_markers(text, len(hits))
-            cites = self._with_copies(citations(cited, hits, text, weak))
-            usage = dict(self._llm.usage) if isinstance(self._llm, LLM) and raw else {}
-            return Answer(question, text, cites, abstained=abstained, hits=hits, timings=timings, searched=search,
-                          unsupported=weak, usage=usage)
-
-        raw = ""
-        if hits:
-            held = True
-            kind = "timeline" if is_timeline(question) else "yesno" if is_yes_no(question) else "answer"
-            for piece in self.llm.stream(build_messages(question, hits, language, history, kind)):
-                timings.setdefault("ttft_s", time.perf_counter() - start)
-                raw += piece
-                if held:  # hold back output that could still become the NO_ANSWER reply
-                    head = raw.strip()
-                    if NO_ANSWER.startswith(head):
-                        continue
-                    if head.startswith(NO_ANSWER):
-                        break
-                    held = False
-                    yield raw
-                else:
-                    yield piece
-        if not raw.strip() or raw.strip().startswith(NO_ANSWER):
-            text = ABSTAIN.get(language, ABSTAIN["en"])
-            yield text
-            yield finish(text, abstained=True)
-            return
-        text, cited = clean_markers(raw, len(hits))
-        if not cited:
-            text, cited = clean_markers(attribute(text, hits), len(hits))
-        answer = finish(text, abstained=False)
-        if answer.unsupported and len(answer.unsupported) == len(sentences(text)):
-            # nothing in the answer is backed by its passages: say so rather than guess
-            answer = replace(answer, text=ABSTAIN.get(language, ABSTAIN["en"]), citations=[], abstained=True, unsupported=[],
-                             guess=text)
-        yield answer
+        reply = (yield from generate(self.llm, build_messages(query, hits))) if hits else Reply()
+        if reply.declined:
+            yield abstention(query.language)
+        answer = check(query, hits, reply, self.support)
+        timings["ttft_s"] = (reply.first_piece_at or time.perf_counter()) - start
+        timings["total_s"] = time.perf_counter() - start
+        yield replace(answer, citations=self._with_copies(answer.citations), timings=timings)
 
     def ask(
         self,
@@ -295,14 +285,27 @@ class Archive:
         newest = self.manifest.newest()
         return datetime.fromisoformat(newest) if newest else datetime.now(timezone.utc)
 
-    def chat(self, filters: Filters | None = None, as_of: datetime | None = None) -> "Chat":
+    def chat(self, filters: Filters | None = None, as_of: datetime | None = None) -> Chat:
         """A conversation: each question is answered with the previous turns as context."""
         return Chat(self, filters=filters, as_of=as_of)
 
+    def outlets(self) -> list[str]:
+        """The outlets of the archive's articles, sorted."""
+        return self.manifest.outlets()
+
+    def articles(self, source: str | None = None) -> list[dict]:
+        """The archive's articles (copies included; of one outlet with ``source``), newest first:
+        id, source, url, published_at, title, language and, for a copy, the article it copies."""
+        entries = [e for e in self.manifest.entries() if e.state in ("indexed", "copy") and (not source or e.source == source)]
+        entries.sort(key=lambda e: e.published_at or "", reverse=True)
+        return [{**entry_dict(e), "language": e.language, "copy_of": e.canonical if e.state == "copy" else None} for e in entries]
+
+    def keyword_search(self, words: str, limit: int = 200) -> list[Chunk]:
+        """Chunks sharing words with ``words`` (BM25, titles included), best first."""
+        return [chunk for chunk, _ in self.retriever.keyword_index().search(words, limit)]
+
     def overview(self, recent: int = 10) -> dict:
         """Articles by outlet, language and month of publication, and the latest ones (copies included)."""
-        from collections import Counter
-
         entries = [e for e in self.manifest.entries() if e.state in ("indexed", "copy")]
         latest = sorted(entries, key=lambda e: e.published_at or "", reverse=True)[:recent]
         return {
@@ -320,21 +323,8 @@ class Archive:
 
 def server_collection(path: Path) -> str:
     """A Chroma collection name for the archive in ``path``: its folder name and a random suffix."""
-    import re
-    import secrets
-
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.name).strip("-_")[:40] or "archive"
     return f"newsrag-{stem}-{secrets.token_hex(4)}"
-
-
-def report_lag(window: Filters) -> timedelta:
-    """How long after a window articles about it still count: as long as the window, between 2 and 31 days."""
-    length = window.until - window.since if window.since and window.until else timedelta(days=31)
-    return min(timedelta(days=31), max(timedelta(days=2), length))
-
-
-def _published(hit: Hit) -> int:
-    return int(hit.chunk.meta.get("published_ts", 0))
 
 
 class Chat:

@@ -15,18 +15,20 @@ from typing import Iterator, Sequence
 
 from index.errors import ModelError
 
-Message = dict[str, str]
+from .types import Message
 
 
 class LLM(ABC):
-    """A chat model that yields the answer's text as it is generated.
-
-    ``usage`` describes the last reply when the model can tell: ``prompt_tokens``,
-    ``cached_tokens`` (prompt tokens reused from an earlier prompt) and ``completion_tokens``.
-    """
+    """A chat model that yields the answer's text as it is generated."""
 
     name: str = "llm"
-    usage: dict[str, int] = {}
+    _usage: dict[str, int] | None = None  # set by backends that can tell
+
+    @property
+    def usage(self) -> dict[str, int]:
+        """The last reply's token counts when the model tells them, else empty: ``prompt_tokens``,
+        ``cached_tokens`` (prompt tokens reused from an earlier prompt) and ``completion_tokens``."""
+        return dict(self._usage or {})
 
     @abstractmethod
     def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
@@ -71,13 +73,13 @@ class LlamaCppLLM(LLM):
     def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
         tokens, stop = self._prompt(messages)
         cached = self._prefixes.prime(tokens)
-        self.usage = {"prompt_tokens": len(tokens), "cached_tokens": cached, "completion_tokens": 0}
+        self._usage = {"prompt_tokens": len(tokens), "cached_tokens": cached, "completion_tokens": 0}
         pieces = self._llm.create_completion(
             tokens, stream=True, temperature=0.0, top_k=1, max_tokens=max_tokens, seed=0, stop=stop
         )
         for piece in pieces:
             choice = piece["choices"][0]
-            self.usage["completion_tokens"] += choice["finish_reason"] is None
+            self._usage["completion_tokens"] += choice["finish_reason"] is None
             text = choice["text"]
             if text:
                 yield text
@@ -119,9 +121,6 @@ class LlamaCppLLM(LLM):
         )
         text = (reply["choices"][0]["message"]["content"] or "").strip()
         return text if text in options else options[-1]
-
-    def count_tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
 
 class PrefixCache:
@@ -204,7 +203,7 @@ class OpenAILLM(LLM):
             "max_tokens": max_tokens, "stream_options": {"include_usage": True},
             **({"model": self.model} if self.model else {}),
         }
-        self.usage = {}
+        self._usage = {}
         url = f"{self.base_url}/chat/completions"
         try:
             with self._client.stream("POST", url, json=body) as response:
@@ -221,8 +220,8 @@ class OpenAILLM(LLM):
                     if event.get("usage"):
                         u = event["usage"]
                         cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
-                        self.usage = {"prompt_tokens": u.get("prompt_tokens", 0), "cached_tokens": cached or 0,
-                                      "completion_tokens": u.get("completion_tokens", 0)}
+                        self._usage = {"prompt_tokens": u.get("prompt_tokens", 0), "cached_tokens": cached or 0,
+                                       "completion_tokens": u.get("completion_tokens", 0)}
                     for choice in event.get("choices") or []:
                         text = (choice.get("delta") or {}).get("content")
                         if text:

@@ -8,21 +8,19 @@ estimated from characters (about 3.5 per token), not counted with the model's to
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
 
 from index.embed import Embedder
+from index.language import split_sentences
 
 from .prompt import passage_text
 from .types import Hit
 
 CHARS_PER_TOKEN = 3.5
 GAP = " … "
-# a sentence ends at . ! ? (or a closing quote after one) followed by space and a capital, digit or opening mark
-_SENTENCE = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"»”’)]))\s+(?=[\"«“¿¡(A-ZÁÉÍÓÚÑ0-9])|\n+")
 
 
 def tokens(text: str) -> int:
@@ -39,11 +37,6 @@ def fit(hits: list[Hit], budget: int) -> list[Hit]:
         out.append(hit)
         used += cost
     return out
-
-
-def split_sentences(text: str) -> list[str]:
-    """A passage's sentences, by punctuation and line breaks (abbreviations such as "Mr. Smith" split)."""
-    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
 
 
 def condense(question: str, hits: Sequence[Hit], embedder: Embedder, budget: int) -> list[Hit]:

@@ -1,4 +1,8 @@
-"""Build the chat messages for an answer from the prompt file in ``rag/prompts``."""
+"""The chat messages for an answer, built from the prompt files in ``rag/prompts`` (package data).
+
+Passages are numbered from 1 under their heading (title, outlet, day) and presented as quoted
+material: chat-template tokens inside an article are defused so that it cannot open a turn of its own.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from importlib import resources
 from string import Template
 from typing import Sequence
 
-from .llm import Message
-from .query import NAMES
-from .types import Hit
+from index.language import NAMES
+
+from .types import Hit, Message, Query
 
 NO_ANSWER = "NO_ANSWER"
 
@@ -31,11 +35,8 @@ def load_prompt(name: str) -> dict[str, Template]:
 
 
 def passage_text(hit: Hit) -> str:
-    """A retrieved chunk (or its excerpt) under its title, outlet and date."""
-    meta = hit.chunk.meta
-    about = ", ".join(x for x in (meta.get("source"), (meta.get("published_at") or "")[:10]) if x)
-    head = (meta.get("title") or "Untitled") + (f" ({about})" if about else "")
-    return f"{head}\n{hit.excerpt or hit.chunk.text}"
+    """A retrieved chunk (or its excerpt) under its heading: title, outlet and day."""
+    return f"{hit.chunk.source.heading}\n{hit.excerpt or hit.chunk.text}"
 
 
 _SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|^#{3}\s*(?=system|user|assistant)", re.I | re.M)
@@ -47,15 +48,13 @@ def format_passage(n: int, hit: Hit) -> str:
     return f"[{n}] " + _SPECIAL.sub(lambda m: m.group(0).replace("|", "¦").replace("#", "＃"), passage_text(hit))
 
 
-def build_messages(
-    question: str, hits: Sequence[Hit], language: str, history: Sequence[Message] = (), kind: str = "answer"
-) -> list[Message]:
-    """The chat for an answer; ``kind`` names the prompt file (``answer`` or ``timeline``)."""
-    prompt = load_prompt(kind)
+def build_messages(query: Query, hits: Sequence[Hit]) -> list[Message]:
+    """The chat for an answer to ``query`` from ``hits``: the prompt file of its kind, its history, its question."""
+    prompt = load_prompt(query.kind)
     passages = "\n\n".join(format_passage(i, hit) for i, hit in enumerate(hits, start=1))
-    values = {"language": NAMES.get(language, language), "passages": passages, "question": question}
+    values = {"language": NAMES.get(query.language, query.language), "passages": passages, "question": query.question}
     return [
         {"role": "system", "content": prompt["system"].substitute(values)},
-        *history,
+        *query.history,
         {"role": "user", "content": prompt["user"].substitute(values)},
     ]

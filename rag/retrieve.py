@@ -1,12 +1,12 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank.
+"""Retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank.
 
 Both rankings honour the same filters (dates, outlets, language). The keyword ranking counts
 half as much as the dense one: word matches help when question and articles share a language
 and are mostly noise across languages (docs/RESULTS.md); weighting it by each chunk's language
 instead favoured articles in the question's language, which is worse for cross-lingual use.
 At most ``per_article`` chunks of one article are kept so that several articles can speak.
-A reranker can be passed in; none is used by default (the one that installs offline is
-English-only and made English-to-Spanish ranking worse).
+No second-stage reranker: the one that installs offline is English-only and made
+English-to-Spanish ranking worse.
 
 Under filters the dense ranking is an exact scan of the chunks they keep, over the vectors
 the keyword index holds in memory: Chroma's filtered query slows down as the archive grows.
@@ -16,41 +16,31 @@ count (an update of the same length) needs `refresh`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Sequence
 
 from index.embed import Embedder
 from index.keyword import KeywordIndex
 from index.store import Store
+from index.types import Chunk, Filters
 
-from .types import Hit
-
-if TYPE_CHECKING:
-    from .filters import Filters
+from .types import Hit, Query
 
 RRF_K = 60
-Reranker = Callable[[str, list[Hit]], list[Hit]]
+KEYWORD_WEIGHT = 0.5  # the keyword ranking's weight against the dense one's 1
+TIMELINE_PASSAGES = 6  # a story's development needs more dates than a fact needs passages
 
 
 class Retriever:
-    def __init__(
-        self,
-        store: Store,
-        embedder: Embedder,
-        top_k: int = 4,
-        candidates: int = 30,
-        per_article: int = 3,
-        hybrid: bool = True,
-        keyword_weight: float = 0.5,
-        reranker: Reranker | None = None,
-    ):
+    """Ranks an archive's chunks for a question; ``keyword_weight`` 0 turns the keyword ranking off."""
+
+    def __init__(self, store: Store, embedder: Embedder, top_k: int = 4, candidates: int = 30, per_article: int = 3,
+                 keyword_weight: float = KEYWORD_WEIGHT):
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
         self.candidates = candidates
         self.per_article = per_article
-        self.hybrid = hybrid
         self.keyword_weight = keyword_weight
-        self.reranker = reranker
         self._keyword: KeywordIndex | None = None
         self._keyword_count = -1
 
@@ -64,42 +54,47 @@ class Retriever:
             self._keyword, self._keyword_count = KeywordIndex.from_store(self.store), count
         return self._keyword
 
-    def retrieve(
-        self, question: str, top_k: int | None = None, filters: "Filters | None" = None, per_article: int | None = None
-    ) -> list[Hit]:
+    def retrieve(self, query: Query, top_k: int | None = None) -> list[Hit]:
+        """The passages for an understood question.
+
+        A timeline takes more passages, one per article, oldest first. When the filters read
+        from the question match nothing, the search runs within the explicit ones alone.
+        """
+        timeline = query.kind == "timeline"
+        k, per_article = (max(top_k or self.top_k, TIMELINE_PASSAGES), 1) if timeline else (top_k, None)
+        hits = self.search(query.search, k, query.filters, per_article)
+        if not hits and query.filters != query.explicit:
+            hits = self.search(query.search, k, query.explicit, per_article)
+        if timeline:
+            hits = [Hit(h.chunk, h.score, i) for i, h in enumerate(sorted(hits, key=_published), start=1)]
+        return hits
+
+    def search(self, text: str, top_k: int | None = None, filters: Filters | None = None,
+               per_article: int | None = None) -> list[Hit]:
+        """The ``top_k`` chunks for ``text`` within ``filters``: both rankings fused."""
         top_k = top_k or self.top_k
         n = max(self.candidates, top_k * 3)
-        embedding = self.embedder.embed_query(question)
-        keyword = self.keyword_index() if self.hybrid else None
-        mask = None
-        if keyword is not None and filters:
-            since_ts, until_ts = filters.bounds()  # the same seconds as the Chroma `where`
-            mask = keyword.mask(since_ts=since_ts, until_ts=until_ts, sources=filters.sources, language=filters.language)
+        embedding = self.embedder.embed_query(text)
+        keyword = self.keyword_index() if self.keyword_weight > 0 else None
+        mask = keyword.mask(filters) if keyword is not None else None
         if mask is not None and keyword.vectors is not None:  # an exact scan of what the filters keep
             dense = keyword.nearest(embedding, n, mask)
         else:
-            dense = self.store.query(embedding, n, where=filters.where() if filters else None)
-        rankings = [dense]
+            dense = self.store.query(embedding, n, filters)
+        rankings, weights = [dense], [1.0]
         if keyword is not None:
-            rankings.append(keyword.search(question, n, mask))
-        weights = [1.0, self.keyword_weight][: len(rankings)]
-        hits = fuse(rankings, top_k if self.reranker is None else n, per_article or self.per_article, weights)
-        if self.reranker is not None:
-            hits = self.reranker(question, hits)[:top_k]
-        return [Hit(h.chunk, h.score, rank) for rank, h in enumerate(hits, start=1)]
+            rankings.append(keyword.search(text, n, mask))
+            weights.append(self.keyword_weight)
+        return fuse(rankings, top_k, per_article or self.per_article, weights)
 
 
-def fuse(rankings: Sequence[Sequence[tuple]], k: int, per_article: int, weights: Sequence | None = None) -> list[Hit]:
-    """Reciprocal rank fusion of (chunk, score) rankings, at most ``per_article`` chunks per article.
-
-    A ranking's weight is a number or a function of the chunk.
-    """
+def fuse(rankings: Sequence[Sequence[tuple[Chunk, float]]], k: int, per_article: int, weights: Sequence[float] | None = None) -> list[Hit]:
+    """Reciprocal rank fusion of (chunk, score) rankings, at most ``per_article`` chunks per article."""
     scores: dict[str, float] = {}
-    chunks = {}
+    chunks: dict[str, Chunk] = {}
     for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, (chunk, _) in enumerate(ranking, start=1):
-            w = weight(chunk) if callable(weight) else weight
-            scores[chunk.id] = scores.get(chunk.id, 0.0) + w / (RRF_K + rank)
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + weight / (RRF_K + rank)
             chunks[chunk.id] = chunk
     out: list[Hit] = []
     taken: dict[str, int] = {}
@@ -112,3 +107,7 @@ def fuse(rankings: Sequence[Sequence[tuple]], k: int, per_article: int, weights:
         if len(out) == k:
             break
     return out
+
+
+def _published(hit: Hit) -> int:
+    return hit.chunk.source.published_ts or 0

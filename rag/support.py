@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 
-from .cite import anchors
+from .anchors import anchors
 from .llm import LLM
 from .prompt import load_prompt
 

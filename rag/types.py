@@ -1,10 +1,29 @@
-"""Records passed between the answering stages."""
+"""Records passed between the answering stages: the understood question, retrieved passages,
+the model's reply, citations and the final answer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
-from index.types import Chunk
+from index.types import Chunk, Filters, about, heading
+
+Message = dict[str, str]  # a chat turn in the OpenAI shape: {"role": ..., "content": ...}
+Kind = Literal["answer", "yesno", "timeline"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as understood before searching (`rag.understand`)."""
+
+    question: str  # as asked
+    language: str  # ISO 639-1 code of the question: the answer's language
+    kind: Kind  # a fact ("answer"), a yes-or-no question, or how a story developed ("timeline")
+    search: str  # what retrieval looks for: the question made standalone, without the dates and outlets read as filters
+    filters: Filters = Filters()  # what to search within: the filters read from the question, explicit ones winning
+    explicit: Filters = Filters()  # the caller's filters alone: searched within when ``filters`` match nothing
+    history: tuple[Message, ...] = ()  # earlier turns of the conversation, oldest first
+    expects: str | None = None  # the kind of answer wanted (a number, a person, a date); not inferred yet
 
 
 @dataclass(frozen=True)
@@ -15,6 +34,16 @@ class Hit:
     score: float
     rank: int
     excerpt: str = ""  # what the prompt shows of the chunk when not all of it (see rag.pack.condense)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the model wrote (`rag.generate`): its raw text, when its first piece came, and token counts."""
+
+    text: str = ""
+    declined: bool = True  # it wrote nothing, or that the passages do not answer (`rag.prompt.NO_ANSWER`)
+    first_piece_at: float | None = None  # time.perf_counter() of the first piece
+    usage: dict[str, int] = field(default_factory=dict)  # prompt, cached and completion tokens, when the model tells
 
 
 @dataclass(frozen=True)
@@ -34,7 +63,12 @@ class Citation:
     @property
     def about(self) -> str:
         """Outlet and date, as shown beside the title: ``El País, 2024-06-17``."""
-        return ", ".join(x for x in (self.source, self.published_at) if x)
+        return about(self.source, self.published_at)
+
+    @property
+    def heading(self) -> str:
+        """``Title (Outlet, 2024-06-17)``."""
+        return heading(self.title, self.source, self.published_at)
 
     def to_dict(self) -> dict:
         """FORMATS.md's citation object; ``alternates`` is added only when other outlets ran the story."""

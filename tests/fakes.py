@@ -9,8 +9,9 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from index.embed import Embedder
-from rag.llm import LLM, Message
+from rag.llm import LLM
 from rag.support import Support
+from rag.types import Message
 
 
 class FakeEmbedder(Embedder):

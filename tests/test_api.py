@@ -12,7 +12,7 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 
-from rag.server import create_app
+from ui.api import create_app
 
 from .test_servers import free_port, stop
 
@@ -57,7 +57,9 @@ def test_a_follow_up_uses_the_earlier_turns(client, fake_archive):
     body = {"messages": [{"role": "user", "content": "¿Qué se inauguró en Soria?"}, {"role": "assistant", "content": "Un puente [1]."},
                          {"role": "user", "content": "¿Y cuánto costó?"}]}
     client.post("/v1/chat/completions", json=body, headers=AUTH)
-    assert any("¿Y cuánto costó?" in m["content"] for m in fake_archive.llm.calls[0])  # the rewrite saw the history
+    rewrite, answer = fake_archive.llm.calls  # a rewrite of the follow-up, then the answer
+    assert "User: ¿Qué se inauguró en Soria?\nAssistant: Un puente." in rewrite[1]["content"]  # the rewrite saw the history
+    assert [m["content"] for m in answer[1:3]] == ["¿Qué se inauguró en Soria?", "Un puente [1]."]  # and so did the answer
 
 
 def test_ask_takes_filters_and_returns_the_formats_answer(client):
@@ -102,7 +104,7 @@ def test_the_api_beside_the_browser_app(fake_archive):
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory):
     from index.ingest import ingest  # noqa: F401 (import cost outside the property run)
-    from rag.archive import Archive
+    from rag import Archive
 
     from .conftest import ARTICLES, write_jsonl
     from .fakes import FakeEmbedder, FakeLLM
@@ -145,7 +147,7 @@ def test_newsrag_api_serves_an_openai_client_over_loopback(tmp_path):
     assert newsrag("ingest", write_jsonl(tmp_path / "news.jsonl", NEWS), "--archive", archive).returncode == 0
     port = free_port()
     log = (tmp_path / "log.txt").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "api", "--archive", str(archive), "--model", "small",
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "api", "--archive", str(archive), "--model", "small",
                              "--port", str(port), "--token", TOKEN], stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"

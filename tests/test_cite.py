@@ -1,4 +1,6 @@
-from index.types import Chunk
+from datetime import datetime, timezone
+
+from index.types import Chunk, Source
 from rag.cite import citations, clean_markers
 from rag.types import Hit
 
@@ -22,7 +24,7 @@ def test_no_markers():
 
 def test_citations_follow_first_mention_and_carry_the_passage():
     hits = [
-        Hit(Chunk(f"c{i}", f"a{i}", f"passage {i}", 0, {"title": f"T{i}", "source": "S", "published_at": "2024-06-17T10:00:00+00:00", "url": "u"}), 1.0, i)
+        Hit(Chunk(f"c{i}", f"a{i}", f"passage {i}", 0, Source(f"T{i}", "S", "u", datetime(2024, 6, 17, 10, tzinfo=timezone.utc))), 1.0, i)
         for i in (1, 2)
     ]
     [second, first] = citations([2, 1], hits)
@@ -84,13 +86,13 @@ def test_a_quote_spans_the_sentences_its_claims_rest_on():
 
 
 def test_a_sentence_is_re_cited_to_the_passage_that_backs_it():
-    from rag.cite import verify
+    from rag.check import verify
     from rag.support import LexicalSupport
 
     hits = [
-        Hit(Chunk("c1", "a1", "The night train was announced on Monday.", 0, {"title": "Corridor summer timetable"}), 1.0, 1),
+        Hit(Chunk("c1", "a1", "The night train was announced on Monday.", 0, Source("Corridor summer timetable")), 1.0, 1),
         Hit(Chunk("c2", "a1", "It leaves Eastport at 0:40 and reaches Kellmoor at 2:55.", 1), 1.0, 2),
-        Hit(Chunk("c3", "a2", "Turnout was 64.8%.", 0, {"title": "Results", "published_at": "2024-04-22"}), 1.0, 3),
+        Hit(Chunk("c3", "a2", "Turnout was 64.8%.", 0, Source("Results", published_at=datetime(2024, 4, 22, tzinfo=timezone.utc))), 1.0, 3),
     ]
     judge = LexicalSupport()
     text, weak = verify("The night train leaves at 0:40 [1]. Turnout was 64.8% in 2024 [1].", hits, judge)

@@ -4,12 +4,12 @@ import re
 import subprocess
 import sys
 
-from rag.cli import main
-from rag.config import Config
+from ui.cli import main
+from ui.config import Config
 
 
 def newsrag(*args, env=None, cwd=None):
-    return subprocess.run([sys.executable, "-m", "rag.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "ui.cli", *map(str, args)], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, cwd=cwd, timeout=300)
 
 
@@ -55,8 +55,8 @@ def test_public_api_is_listed():
     import rag
 
     assert sorted(rag.__all__) == sorted([
-        "Answer", "Archive", "ArchiveError", "Article", "Chunk", "Citation", "Hit", "IngestReport",
-        "InputError", "LLM", "LlamaCppLLM", "ModelError", "NewsragError", "OpenAILLM", "sample_files",
+        "Answer", "Archive", "ArchiveError", "Article", "Chat", "Chunk", "Citation", "Filters", "Hit", "IngestReport",
+        "InputError", "LLM", "LlamaCppLLM", "ModelError", "NewsragError", "OpenAILLM", "Query", "Source", "sample_files",
     ])
     assert all(hasattr(rag, name) for name in rag.__all__)
 
@@ -74,25 +74,21 @@ def test_doctor_reports_versions_models_and_archive(tmp_path, articles_file, cap
     assert "2 articles" in out and "embedder multilingual-e5-small" in out
 
 
-def test_ask_prints_the_answer_then_its_sources(monkeypatch, fake_archive, capsys):
-    import rag.cli
-
+def test_ask_prints_the_answer_then_its_sources(fake_archive, capsys):
     fake_archive.llm.reply = "Ferries resumed at noon [1][5]."
-    monkeypatch.setattr(rag.cli, "open_archive", lambda config: fake_archive)
-    assert main(["ask", "When did the ferries resume?"]) == 0
+    assert main(["ask", "When did the ferries resume?"], archive=fake_archive) == 0
     assert capsys.readouterr().out == (
         "Ferries resumed at noon [1].\n\nSources:\n[1] Port reopens after storm (Coast Times, 2024-03-01)\n    https://coast.example/a1\n"
     )
-    assert main(["ask", "When did the ferries resume?", "--json"]) == 0
+    assert main(["ask", "When did the ferries resume?", "--json"], archive=fake_archive) == 0
     assert json.loads(capsys.readouterr().out)["citations"][0]["article_id"] == "a1"
 
 
-def test_ask_filter_flags(fake_archive, monkeypatch, capsys):
-    monkeypatch.setattr("rag.cli.open_archive", lambda config, create=False: fake_archive)
+def test_ask_filter_flags(fake_archive, capsys):
     fake_archive.llm.reply = "It happened [1]."
-    assert main(["ask", "harbour bridge", "--since", "2024-03-04", "--json"]) == 0
+    assert main(["ask", "harbour bridge", "--since", "2024-03-04", "--json"], archive=fake_archive) == 0
     assert [c["article_id"] for c in json.loads(capsys.readouterr().out)["citations"]] == ["a2"]
-    assert main(["ask", "harbour bridge", "--until", "2024-03-01", "--source", "Coast Times", "--json"]) == 0
+    assert main(["ask", "harbour bridge", "--until", "2024-03-01", "--source", "Coast Times", "--json"], archive=fake_archive) == 0
     assert [c["article_id"] for c in json.loads(capsys.readouterr().out)["citations"]] == ["a1"]
     result = newsrag("ask", "x", "--since", "last week")
     assert result.returncode == 2 and "'last week' is not a date; use YYYY-MM-DD" in result.stderr

@@ -54,10 +54,10 @@ def test_dates_and_outlets_in_questions_filter_what_the_small_model_reads(sample
     archive, _ = sample
     answer = archive.ask("¿Qué hicieron ayer los agricultores en Villamar?", as_of=datetime(2024, 5, 17, 12, tzinfo=timezone.utc))
     assert "es-villamar-regantes-005" in {h.chunk.article_id for h in answer.hits}  # published the day after
-    assert {h.chunk.meta["published_at"][:10] for h in answer.hits} <= {"2024-05-16", "2024-05-17"}
+    assert {h.chunk.source.day for h in answer.hits} <= {"2024-05-16", "2024-05-17"}
     assert not answer.abstained and {c.published_at for c in answer.citations} <= {"2024-05-16", "2024-05-17"}, answer.text
     answer = archive.ask("Según La Voz del Valle, ¿a cuántos hogares afecta la ampliación de los cortes de agua en Villamar?")
-    assert {h.chunk.meta["source"] for h in answer.hits} == {"La Voz del Valle"}
+    assert {h.chunk.source.outlet for h in answer.hits} == {"La Voz del Valle"}
     assert not answer.abstained and {c.source for c in answer.citations} == {"La Voz del Valle"}, answer.text
 
 

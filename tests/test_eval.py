@@ -23,7 +23,7 @@ FORMATS_KEYS = {
 def test_full_run_writes_records_report_and_plots(fake_archive, tmp_path):
     fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
     fake_archive.llm.replies = [fake_archive.llm.reply] * 4 + ["El puente costó 12 millones [1]."]  # q4: in no passage
-    report = run(fake_archive, QUESTIONS, tmp_path / "run", progress=False)
+    report = run(fake_archive, QUESTIONS, tmp_path / "run")
     for section, keys in FORMATS_KEYS.items():
         assert keys <= set(report[section]), section
     assert report["n_questions"] == 4
@@ -48,7 +48,7 @@ def test_full_run_writes_records_report_and_plots(fake_archive, tmp_path):
 def test_citations_are_judged_when_a_support_judge_is_given(fake_archive, tmp_path):
     fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
     fake_archive.llm.replies = [fake_archive.llm.reply] * 4 + ["El puente costó 12 millones [1]."]  # q4: in no passage
-    report = run(fake_archive, QUESTIONS, tmp_path / "run", progress=False, support=FakeSupport())
+    report = run(fake_archive, QUESTIONS, tmp_path / "run", support=FakeSupport())
     records = {r["id"]: r for r in map(json.loads, (tmp_path / "run" / RESULTS).read_text().splitlines())}
     assert records["q1"]["citation_recall"] == 1.0 and records["q1"]["citation_precision"] == 1.0
     assert records["q4"]["abstained"] and records["q4"]["citation_recall"] is None  # abstentions are not judged
@@ -57,12 +57,12 @@ def test_citations_are_judged_when_a_support_judge_is_given(fake_archive, tmp_pa
     assert report["citations"]["judged_answers"] == len(judged) == 3
     assert report["citations"]["recall"] == round(sum(judged) / 3, 4)
     assert report["config"]["citation_judge"] == "fake-support"
-    assert run(fake_archive, QUESTIONS, tmp_path / "plain", progress=False)["citations"]["recall"] is None
+    assert run(fake_archive, QUESTIONS, tmp_path / "plain")["citations"]["recall"] is None
 
 
 def test_abstention_counts_as_correct_only_when_unanswerable(fake_archive, tmp_path):
     fake_archive.llm.reply = "NO_ANSWER"
-    report = run(fake_archive, QUESTIONS, tmp_path / "run", progress=False)
+    report = run(fake_archive, QUESTIONS, tmp_path / "run")
     assert report["answer"]["accuracy"] == 0.25
     assert report["answer"]["abstention_recall"] == 1.0 and report["answer"]["false_abstention_rate"] == 1.0
     assert report["answer"]["abstained_by_model"] == 4 and report["answer"]["abstained_by_unsupported"] == 0
@@ -70,18 +70,18 @@ def test_abstention_counts_as_correct_only_when_unanswerable(fake_archive, tmp_p
 
 def test_a_killed_run_resumes_where_it_stopped(fake_archive, tmp_path):
     out = tmp_path / "run"
-    run(fake_archive, QUESTIONS, out, limit=2, progress=False)
+    run(fake_archive, QUESTIONS, out, limit=2)
     with open(out / RESULTS, "a") as f:
         f.write('{"id": "q3", "quest')  # torn by a kill
     calls = len(fake_archive.llm.calls)
-    report = run(fake_archive, QUESTIONS, out, progress=False)
+    report = run(fake_archive, QUESTIONS, out)
     assert len(fake_archive.llm.calls) - calls == 2  # only q3 and q4
     assert report["n_questions"] == 4
     assert [json.loads(line)["id"] for line in (out / RESULTS).read_text().splitlines()] == ["q1", "q2", "q3", "q4"]
 
 
 def test_retrieval_only_leaves_generation_null(fake_archive, tmp_path):
-    report = run(fake_archive, QUESTIONS, tmp_path / "run", retrieval_only=True, progress=False)
+    report = run(fake_archive, QUESTIONS, tmp_path / "run", retrieval_only=True)
     assert fake_archive.llm.calls == []
     assert report["answer"] is None and report["citations"] is None
     assert report["latency"]["ttft_s_p50"] is None and report["latency"]["retrieval_ms_p50"] > 0
@@ -89,12 +89,12 @@ def test_retrieval_only_leaves_generation_null(fake_archive, tmp_path):
 
 
 def test_compare_lists_metrics_and_changed_questions(fake_archive, tmp_path, capsys):
-    from rag.cli import main
+    from ui.cli import main
 
     fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
-    run(fake_archive, QUESTIONS, tmp_path / "a", progress=False)
+    run(fake_archive, QUESTIONS, tmp_path / "a")
     fake_archive.llm.reply = "NO_ANSWER"
-    run(fake_archive, QUESTIONS, tmp_path / "b", progress=False)
+    run(fake_archive, QUESTIONS, tmp_path / "b")
     assert main(["eval", "compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     out = capsys.readouterr().out
     assert re.search(r"^answer\.abstention_recall +0\.000 +1\.000 +\+1\.000$", out, re.M)
@@ -105,7 +105,7 @@ def test_compare_lists_metrics_and_changed_questions(fake_archive, tmp_path, cap
 def test_import_squad_and_multihop(tmp_path, capsys):
     from eval.questions import read_questions
     from index.load import load
-    from rag.cli import main
+    from ui.cli import main
 
     squad = {"data": [{"title": "Puente", "paragraphs": [{"context": "El puente costó 9 millones.", "qas": [
         {"id": "s1", "question": "How much did the bridge cost?", "answers": [{"text": "9 millones", "answer_start": 16}] * 2}]}]}]}
@@ -139,5 +139,5 @@ def test_a_question_is_searched_as_of_its_own_date(fake_archive, tmp_path):
 
 
 def _run_one(archive, question, tmp_path):
-    run(archive, [question], tmp_path / "one", retrieval_only=True, progress=False)
+    run(archive, [question], tmp_path / "one", retrieval_only=True)
     return (tmp_path / "one" / RESULTS).read_text().splitlines()

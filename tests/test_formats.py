@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from index.load import article_id, detect_language, load
+from index.language import detect_language
+from index.load import article_id, load
 from index.types import Article, Problem
 
 from .conftest import write_jsonl

@@ -16,9 +16,9 @@ def test_chunks_are_bounded_overlapping_and_carry_metadata(tmp_path):
     assert all(len(c.text.split()) <= 80 for c in chunks)
     assert all(c.text.endswith(".") for c in chunks[:-1])  # sentence boundaries
     assert chunks[1].text.split()[0] in chunks[0].text  # overlap
-    meta = chunks[0].meta
-    assert (meta["title"], meta["source"], meta["published_at"][:10]) == ("Long", "S", "2024-01-05")
-    assert isinstance(meta["published_ts"], int)
+    source = chunks[0].source
+    assert (source.title, source.outlet, source.day) == ("Long", "S", "2024-01-05")
+    assert isinstance(source.published_ts, int)
     assert embedding_text(chunks[0]).startswith("Long · S · 2024-01-05\n")
 
 

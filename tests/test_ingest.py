@@ -153,12 +153,16 @@ print("done", flush=True)
 
 
 def test_a_progress_bar_on_request(tmp_path, articles_file, capsys):
-    open_archive(tmp_path / "arch").ingest([articles_file], progress=True)
+    from ui.cli import ProgressBar
+
+    bar = ProgressBar("indexing", "article", show=True)
+    open_archive(tmp_path / "arch").ingest([articles_file], progress=bar)
+    bar.close()
     assert "article/s" in capsys.readouterr().err
 
 
 def test_cli_remove(tmp_path, articles_file, capsys):
-    from rag.cli import main
+    from ui.cli import main
 
     archive = ["--archive", str(tmp_path / "arch")]
     assert main(["ingest", str(articles_file), *archive]) == 0
@@ -171,15 +175,18 @@ def test_cli_remove(tmp_path, articles_file, capsys):
 
 def test_dates_outlets_and_languages_work_as_store_filters(tmp_path, articles_file):
     import time
+    from datetime import datetime, timezone
+
+    from index.types import Filters
 
     archive = open_archive(tmp_path / "arch")
     before = int(time.time())
     archive.ingest([articles_file])
     query = archive.embedder.embed_query("harbour bridge")
     march_3 = 1709424000  # 2024-03-03T00:00:00Z
-    found = {c.article_id for c, _ in archive.store.query(query, 10, where={"published_ts": {"$gte": march_3}})}
+    found = {c.article_id for c, _ in archive.store.query(query, 10, Filters(since=datetime.fromtimestamp(march_3, timezone.utc)))}
     assert found == {"a2"}
-    assert {c.article_id for c, _ in archive.store.query(query, 10, where={"source": "Coast Times"})} == {"a1"}
-    assert {c.article_id for c, _ in archive.store.query(query, 10, where={"language": "es"})} == {"a2"}
+    assert {c.article_id for c, _ in archive.store.query(query, 10, Filters(sources=("Coast Times",)))} == {"a1"}
+    assert {c.article_id for c, _ in archive.store.query(query, 10, Filters(language="es"))} == {"a2"}
     chunk, _ = archive.store.query(query, 1)[0]
-    assert chunk.meta["ingested_ts"] >= before and chunk.meta["published_ts"] < before  # publication, not ingest time
+    assert chunk.ingested_ts >= before and chunk.source.published_ts < before  # publication, not ingest time

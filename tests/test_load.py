@@ -1,3 +1,4 @@
+import importlib
 from datetime import timezone
 
 from index.load import load
@@ -104,16 +105,14 @@ def test_html_without_article_text_is_a_problem(tmp_path):
 
 
 def test_bad_lines_and_files_never_lose_the_good_ones(tmp_path, monkeypatch):
-    import sys
-
-    load_module = sys.modules["index.load"]
+    reader = importlib.import_module("index.load")  # the package, which reads the limit; the attribute index.load is the function
     good = '{"id": "ok", "text": "Una noticia completa sobre el puerto."}\n'
     (tmp_path / "mixed.jsonl").write_bytes(
         good.encode() + b'{"id": "latin", "text": "Espa\xf1a"}\n' + b"\x00\x01binary\n" + b'{"id": "ok2", "text": "Otra noticia."}\n'
     )
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "huge.html").write_bytes(b"<p>x</p>" * 20)
-    monkeypatch.setattr(load_module, "MAX_PAGE_BYTES", 100)
+    monkeypatch.setattr(reader, "MAX_PAGE_BYTES", 100)
     items = list(load([tmp_path]))
     assert sorted(a.id for a in items if not hasattr(a, "reason")) == ["ok", "ok2"]
     problems = sorted(str(p) for p in items if hasattr(p, "reason"))

@@ -1,7 +1,10 @@
 """Packing passages into the prompt: whole passages within a budget, or the sentences closest to the question."""
 
-from index.types import Chunk
-from rag.pack import GAP, condense, fit, split_sentences, tokens
+from datetime import datetime, timezone
+
+from index.language import split_sentences
+from index.types import Chunk, Source
+from rag.pack import GAP, condense, fit, tokens
 from rag.prompt import passage_text
 from rag.types import Hit
 
@@ -15,8 +18,8 @@ PORT = "Harbour works resume after the storm. Cranes were idle for a month. The 
 
 
 def hit(text: str, n: int, title: str = "Story") -> Hit:
-    meta = {"title": title, "source": "Diario Norte", "published_at": "2024-03-05T09:00:00+00:00"}
-    return Hit(Chunk(f"a{n}#0", f"a{n}", text, 0, meta), 1.0 / n, n)
+    source = Source(title, "Diario Norte", published_at=datetime(2024, 3, 5, 9, tzinfo=timezone.utc))
+    return Hit(Chunk(f"a{n}#0", f"a{n}", text, 0, source), 1.0 / n, n)
 
 
 def test_sentences_split_at_full_stops_and_line_breaks():
@@ -55,13 +58,13 @@ def test_fit_keeps_leading_passages_within_the_budget():
 
 
 def test_the_prompt_shows_excerpts_and_citations_quote_the_whole_passage(fake_archive):
-    fake_archive.excerpt_budget = 1
+    fake_archive.excerpt_tokens = 1
     fake_archive.llm.reply = "La obra costó 9 millones [1]."
     answer = fake_archive.ask("¿Cuánto costó el puente de Soria?")
     user = fake_archive.llm.calls[-1][-1]["content"]
     assert GAP.strip() in user and "La obra costó 9 millones." not in user  # the sentence closest to the question stays
     assert answer.citations and answer.citations[0].passage == answer.hits[0].chunk.text
     assert 0 <= answer.timings["excerpt_s"] < answer.timings["total_s"]
-    fake_archive.excerpt_budget = 0
+    fake_archive.excerpt_tokens = 0
     fake_archive.ask("¿Cuánto costó el puente de Soria?")
     assert fake_archive.llm.calls[-1][-1]["content"].count(GAP.strip()) == 0

@@ -1,25 +1,28 @@
+from datetime import datetime, timezone
+
 from index.keyword import KeywordIndex, tokenize
-from index.types import Chunk
+from index.types import Chunk, Filters, Source
 from rag.retrieve import fuse
 
 from .fakes import FakeEmbedder, FakeLLM
 
 
-def chunk(cid, article, text, **meta):
-    return Chunk(cid, article, text, 0, {"article_id": article, **meta})
+def chunk(cid, article, text, published_ts=None, outlet="", language=""):
+    published = datetime.fromtimestamp(published_ts, timezone.utc) if published_ts is not None else None
+    return Chunk(cid, article, text, 0, Source(outlet=outlet, published_at=published, language=language))
 
 
 def test_keyword_index_folds_accents_drops_stopwords_and_filters():
     chunks = [
-        chunk("1", "a", "La comisaria Irene Campos presentó el informe.", published_ts=100, source="Diario", language="es"),
-        chunk("2", "b", "The commuters complained about delays.", published_ts=200, source="Times", language="en"),
-        chunk("3", "c", "Campos de fútbol nuevos en Valdemora.", published_ts=300, source="Diario", language="es"),
+        chunk("1", "a", "La comisaria Irene Campos presentó el informe.", published_ts=100, outlet="Diario", language="es"),
+        chunk("2", "b", "The commuters complained about delays.", published_ts=200, outlet="Times", language="en"),
+        chunk("3", "c", "Campos de fútbol nuevos en Valdemora.", published_ts=300, outlet="Diario", language="es"),
     ]
     index = KeywordIndex(chunks)
     assert tokenize("¿Qué dijo la Comisaría?", index._stop) == ["dijo", "comisaria"]
     assert [c.id for c, _ in index.search("Irene Campos report", 3)] == ["1", "3"]
-    assert [c.id for c, _ in index.search("Campos", 3, index.mask(since_ts=200))] == ["3"]
-    assert [c.id for c, _ in index.search("Campos", 3, index.mask(sources=["Times"]))] == []
+    assert [c.id for c, _ in index.search("Campos", 3, index.mask(Filters(since=datetime.fromtimestamp(200, timezone.utc))))] == ["3"]
+    assert [c.id for c, _ in index.search("Campos", 3, index.mask(Filters(sources=("Times",))))] == []
     assert index.search("the and of", 3) == []
 
 
@@ -53,9 +56,9 @@ def test_keyword_ranking_brings_back_a_name_the_dense_ranking_cannot_see(tmp_pat
     archive = Archive.open(tmp_path / "arch", embedder=NameBlind(), llm=FakeLLM())
     archive.ingest([write_jsonl(tmp_path / "n.jsonl", records)])
     question = "What did Zubizarreta say about the harbour?"
-    archive.retriever.hybrid = False
+    archive.retriever.keyword_weight = 0
     assert "target" not in [h.chunk.article_id for h in archive.retrieve(question, 3)]
-    archive.retriever.hybrid = True
+    archive.retriever.keyword_weight = 0.5
     assert "target" in [h.chunk.article_id for h in archive.retrieve(question, 4)]
 
 
@@ -64,7 +67,6 @@ def test_a_filtered_dense_search_scans_the_kept_chunks_as_chroma_would(tmp_path)
     from datetime import datetime, timezone
 
     from rag import Archive
-    from rag.filters import Filters
 
     from .conftest import write_jsonl
 
@@ -79,9 +81,9 @@ def test_a_filtered_dense_search_scans_the_kept_chunks_as_chroma_would(tmp_path)
     window = Filters(since=datetime(2024, 3, 1, tzinfo=timezone.utc), until=datetime(2024, 7, 1, tzinfo=timezone.utc),
                      sources=("Diario",))
     query = archive.embedder.embed_query("harbour budget strike")
-    mask = keyword.mask(since_ts=int(window.since.timestamp()), until_ts=int(window.until.timestamp()), sources=window.sources)
+    mask = keyword.mask(window)
     scanned = keyword.nearest(query, 20, mask)  # all the chunks the window keeps: ties cannot cut differently
-    queried = archive.store.query(query, 20, where=window.where())
+    queried = archive.store.query(query, 20, window)
 
     def ranked(results):  # equal scores may come in either order
         return sorted((-round(score, 4), c.id) for c, score in results)
@@ -89,7 +91,7 @@ def test_a_filtered_dense_search_scans_the_kept_chunks_as_chroma_would(tmp_path)
     assert ranked(scanned) == ranked(queried) and len(scanned) == int(mask.sum()) >= 5
     assert [round(s, 4) for _, s in scanned] == sorted((round(s, 4) for _, s in scanned), reverse=True)
     assert len(keyword.nearest(query, 3, mask)) == 3
-    assert all(c.meta["source"] == "Diario" and "2024-03" <= c.meta["published_at"][:7] <= "2024-06" for c, _ in scanned)
+    assert all(c.source.outlet == "Diario" and "2024-03" <= c.source.day[:7] <= "2024-06" for c, _ in scanned)
     hits = archive.retrieve("harbour budget strike", 4, filters=window)
-    assert hits and all(h.chunk.meta["source"] == "Diario" for h in hits)
+    assert hits and all(h.chunk.source.outlet == "Diario" for h in hits)
     assert keyword.nearest(query, 5, mask * 0) == []

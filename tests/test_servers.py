@@ -96,7 +96,7 @@ def test_an_archive_in_a_chroma_server_ingests_answers_filters_and_removes(chrom
     assert reopened.store.count() == archive.store.count() > 0  # the folder remembers the server
     answer = reopened.ask("¿Cuánto costó el puente de Soria?")
     assert answer.citations[0].article_id == "a2" and answer.citations[0].source == "Diario Norte"
-    from rag.filters import Filters
+    from rag import Filters
 
     assert {h.chunk.article_id for h in reopened.retrieve("harbour bridge", filters=Filters(sources=("Coastal Tribune",)))} == {"a1"}
     removed = reopened.remove(["a2"])

@@ -6,14 +6,11 @@ switch. Fetching URLs is the app's only network use, and happens only when asked
 
 from __future__ import annotations
 
-import os
 from typing import Iterator
 
-from index.errors import InputError, NewsragError
-from rag.archive import Archive
-from rag.filters import Filters, day, day_filters
-from rag.llm import LLM
-from rag.types import Answer
+from rag import Answer, Archive, Filters, InputError, NewsragError
+
+from .config import day, day_filters
 
 EXAMPLES = [
     "What is the planned daily capacity of the Villamar desalination plant?",
@@ -118,9 +115,9 @@ def passages_markdown(answer: Answer) -> str:
     """Every retrieved passage, for checking what the model was given."""
     lines = [f"#### Retrieved passages (searched for: {answer.searched or answer.question})"]
     for hit in answer.hits:
-        meta = hit.chunk.meta
-        lines.append(f"{hit.rank}. **{meta.get('title') or hit.chunk.article_id}** — {meta.get('source', '')} "
-                     f"{(meta.get('published_at') or '')[:10]} (score {hit.score:.4f})\n   > {hit.chunk.text[:400]}")
+        source = hit.chunk.source
+        lines.append(f"{hit.rank}. **{source.title or hit.chunk.article_id}** — {source.outlet} "
+                     f"{source.day} (score {hit.score:.4f})\n   > {hit.chunk.text[:400]}")
     return "\n".join(lines)
 
 
@@ -173,13 +170,13 @@ def search_markdown(archive: Archive, query: str, limit: int = 20) -> str:
     if not query:
         return ""
     seen, lines = set(), []
-    for chunk, _ in archive.retriever.keyword_index().search(query, 200):
+    for chunk in archive.keyword_search(query):
         if chunk.article_id in seen:
             continue
         seen.add(chunk.article_id)
-        meta = chunk.meta
-        title = f"[{meta.get('title') or chunk.article_id}]({meta['url']})" if meta.get("url") else (meta.get("title") or chunk.article_id)
-        lines.append(f"- {(meta.get('published_at') or 'undated')[:10]} · {meta.get('source') or '?'} · {title}")
+        source = chunk.source
+        title = f"[{source.title or chunk.article_id}]({source.url})" if source.url else (source.title or chunk.article_id)
+        lines.append(f"- {source.day or 'undated'} · {source.outlet or '?'} · {title}")
         if len(lines) == limit:
             break
     return "\n".join(lines) or "_Nothing in the archive matches._"
@@ -208,25 +205,21 @@ def fetch_urls(archive: Archive, text: str, progress=None) -> str:
 
 
 def _model_name(archive: Archive) -> str:
-    return archive._llm.name if isinstance(archive._llm, LLM) else "not loaded yet (loads on the first question)"
+    return archive.model_name or "not loaded yet (loads on the first question)"
 
 
 def use_model(archive: Archive, name: str) -> str:
     """Switch the answering model (loaded now); a readable message either way."""
-    from rag import models
-    from rag.llm import LlamaCppLLM
-
     if not name:
         return f"Current model: {_model_name(archive)}"
     try:
-        archive._llm = LlamaCppLLM(models.resolve(name, getattr(archive, "models_dir", None) or models.default_models_dir()))
+        return f"Current model: {archive.use_model(name)}"
     except NewsragError as e:
         return f"Error: {e}"
-    return f"Current model: {archive._llm.name}"
 
 
 def build_app(archive: Archive):
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    """The browser app over ``archive``; Gradio's analytics (and its version check) are off."""
     import gradio as gr
 
     with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
@@ -239,7 +232,7 @@ def build_app(archive: Archive):
                     until = gr.Textbox("", label="Until (YYYY-MM-DD)", elem_id="until")
                     as_of = gr.Textbox("", label="As of (YYYY-MM-DD)", info="the day 'last week' counts from", elem_id="as-of")
                 with gr.Row():
-                    outlets = gr.Dropdown(archive.manifest.outlets(), value=[], multiselect=True, label="Outlets", elem_id="outlets")
+                    outlets = gr.Dropdown(archive.outlets(), value=[], multiselect=True, label="Outlets", elem_id="outlets")
                     language = gr.Dropdown(["", "en", "es", "fr", "de", "pt", "it"], value="", label="Language of the articles")
                 with gr.Row():
                     top_k = gr.Slider(1, 10, value=archive.retriever.top_k, step=1, label="Passages given to the model")
@@ -250,7 +243,7 @@ def build_app(archive: Archive):
 
             gr.ChatInterface(
                 chat, additional_inputs=[since, until, outlets, language, as_of, top_k, show], additional_outputs=[sources],
-                examples=[[e] for e in EXAMPLES], run_examples_on_click=False, api_name="chat",
+                examples=[[e] for e in EXAMPLES], run_examples_on_click=False, api_name="chat", analytics_enabled=False,
             )
             gr.Markdown("### Sources")
             sources.render()
@@ -293,7 +286,7 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, **options):
 def serve(archive: Archive, host: str = "127.0.0.1", port: int = 7860, api: bool = False, api_token: str | None = None,
           **options) -> None:
     """Load the model, then serve the chat until interrupted; with ``api``, the HTTP API of
-    `rag.server` under ``/v1`` on the same port."""
+    `ui.api` under ``/v1`` on the same port."""
     archive.warm()  # the first visitor should not wait for the model to load
     app = build_app(archive)
     print(f"newsrag chat on http://{host}:{port}", flush=True)
@@ -307,10 +300,10 @@ def serve(archive: Archive, host: str = "127.0.0.1", port: int = 7860, api: bool
 
 
 def with_api(archive: Archive, app, api_token: str | None = None, auth=None):
-    """The HTTP API of `rag.server` with the browser app mounted at ``/``, as one ASGI app."""
+    """The HTTP API of `ui.api` with the browser app mounted at ``/``, as one ASGI app."""
     import gradio as gr
 
-    from rag.server import create_app
+    from .api import create_app
 
     server = create_app(archive, token=api_token)
     app.queue(default_concurrency_limit=1)

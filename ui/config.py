@@ -1,13 +1,16 @@
-"""Settings read at the edge (CLI flags and ``NEWSRAG_*`` variables) into one object."""
+"""Settings read at the edge (command-line flags and ``NEWSRAG_*`` variables) into one object,
+and the dates and filters that flags and forms give."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
-from .models import default_models_dir
+from index.types import Filters
+from rag.models import default_models_dir
 
 
 def default_archive_dir() -> Path:
@@ -21,15 +24,18 @@ class Config:
     embedder: str | None = None  # None: the one the archive was built with
     models_dir: Path = field(default_factory=default_models_dir)
     top_k: int = 4
+    keyword_weight: float | None = None  # None: the retriever's default; 0: embeddings alone
     excerpt_tokens: int | None = None  # None: the archive's default; 0: whole passages
     chroma_url: str | None = None  # a Chroma server instead of the archive folder's own store
     llm_url: str | None = None  # an OpenAI-compatible server instead of the local model
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: int = 7860  # the browser app's
+    api_port: int = 8000  # `newsrag api`'s
+    api_token: str | None = None  # required as a bearer token on the HTTP API when set
     debug: bool = False
 
     @classmethod
-    def load(cls, env: Mapping[str, str] = os.environ, **flags) -> "Config":
+    def load(cls, env: Mapping[str, str] = os.environ, **flags) -> Config:
         """Defaults, then ``NEWSRAG_<FIELD>`` variables, then flags that were given (not None)."""
         values = {}
         for f in fields(cls):
@@ -40,9 +46,23 @@ class Config:
                 continue
             if f.name in ("archive", "models_dir"):
                 raw = Path(raw).expanduser()
-            elif f.name in ("top_k", "port", "excerpt_tokens"):
+            elif f.name in ("top_k", "port", "api_port", "excerpt_tokens"):
                 raw = int(raw)
+            elif f.name == "keyword_weight":
+                raw = float(raw)
             elif f.name == "debug":
                 raw = str(raw).lower() not in ("0", "false", "no", "")
             values[f.name] = raw
         return cls(**values)
+
+
+def day(value: str) -> datetime:
+    """An ISO date such as ``2024-06-17`` as midnight UTC; `ValueError` when it is not one."""
+    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+
+def day_filters(since: datetime | None = None, until: datetime | None = None, sources: Sequence[str] = (),
+                language: str | None = None) -> Filters | None:
+    """Filters from whole days, as flags and forms give them (``until`` includes its day); None when empty."""
+    return Filters(since=since, until=until + timedelta(days=1) if until else None, sources=tuple(sources),
+                   language=language or None) or None

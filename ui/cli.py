@@ -1,4 +1,4 @@
-"""The ``newsrag`` command: a thin layer over `rag.Archive`.
+"""The ``newsrag`` command: a thin layer over `rag.Archive` and `eval`.
 
 Exit codes: 0 success, 1 error (one line on stderr; ``NEWSRAG_DEBUG=1`` adds the
 traceback), 2 bad usage, 3 ingest finished but some inputs were unusable.
@@ -7,26 +7,32 @@ traceback), 2 bad usage, 3 ingest finished but some inputs were unusable.
 from __future__ import annotations
 
 import argparse
-import os
 import json
 import sys
 import traceback
 from pathlib import Path
+from typing import Callable, Iterable
 
-from index.errors import InputError, NewsragError
+from rag import Answer, Archive, InputError, NewsragError
 
-from .config import Config
+from .config import Config, day, day_filters
+
+Opener = Callable[..., Archive]  # opens the configured archive: opener(create=False)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, archive: Archive | None = None) -> int:
+    """Run one command; ``archive``, when given, is used instead of opening the configured one."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] in (["eval", "import"], ["eval", "compare"]):  # `newsrag eval import|compare ...`
         argv = [f"eval-{argv[1]}", *argv[2:]]
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     config = Config.load(**{k: v for k, v in vars(args).items() if k in Config.__dataclass_fields__})
+
+    def opener(create: bool = False) -> Archive:
+        return archive if archive is not None else open_archive(config, create)
+
     try:
-        return args.run(args, config) or 0
+        return args.run(args, config, opener) or 0
     except NewsragError as e:
         if config.debug:
             traceback.print_exc()
@@ -34,6 +40,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def open_archive(config: Config, create: bool = False) -> Archive:
+    return Archive.open(
+        config.archive, embedder=config.embedder, model=config.model, models_dir=config.models_dir, top_k=config.top_k,
+        keyword_weight=config.keyword_weight, excerpt_tokens=config.excerpt_tokens,
+        create=create, chroma_url=config.chroma_url, llm_url=config.llm_url,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,9 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print the answer as a JSON object")
         if name in ("serve", "demo", "api"):
             p.add_argument("--host", help="address to bind (default 127.0.0.1)")
-            p.add_argument("--port", type=int, help=f"port (default {8000 if name == 'api' else 7860})")
-            p.add_argument("--token", metavar="TOKEN", help="require Authorization: Bearer TOKEN on the HTTP API "
-                                                              "(default: $NEWSRAG_API_TOKEN)")
+            if name == "api":
+                p.add_argument("--port", type=int, dest="api_port", help="port (default 8000, or $NEWSRAG_API_PORT)")
+            else:
+                p.add_argument("--port", type=int, help="port (default 7860, or $NEWSRAG_PORT)")
+            p.add_argument("--token", dest="api_token", metavar="TOKEN",
+                           help="require Authorization: Bearer TOKEN on the HTTP API (default: $NEWSRAG_API_TOKEN)")
         if name in ("serve", "demo"):
             p.add_argument("--auth", metavar="USER:PASS", help="ask for this user name and password in the browser")
             p.add_argument("--api", action="store_true", help="also serve the HTTP API under /v1 on the same port")
@@ -131,8 +148,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _day(value: str):
     from datetime import datetime, timezone
 
-    from .filters import day
-
     if value == "today":
         return datetime.now(timezone.utc)
     try:
@@ -143,25 +158,33 @@ def _day(value: str):
 
 def filters_from(args):
     """The --since/--until/--source/--language flags as `Filters` (--until includes its day)."""
-    from .filters import day_filters
-
     return day_filters(args.since, args.until, args.source, args.language)
 
 
-def open_archive(config: Config, create: bool = False):
-    from .archive import Archive
+class ProgressBar:
+    """A terminal progress bar (tqdm on stderr) fed by ``(done, total)`` callbacks; draws nothing elsewhere."""
 
-    archive = Archive.open(
-        config.archive, embedder=config.embedder, model=config.model, models_dir=config.models_dir,
-        top_k=config.top_k, create=create, chroma_url=config.chroma_url, llm_url=config.llm_url,
-    )
-    if config.excerpt_tokens is not None:
-        archive.excerpt_budget = config.excerpt_tokens
-    return archive
+    def __init__(self, description: str, unit: str, show: bool | None = None):
+        self.description, self.unit = description, unit
+        self.show = sys.stderr.isatty() if show is None else show
+        self._bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.show:
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit=self.unit, desc=self.description)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
-def cmd_ingest(args, config: Config) -> int:
-    archive = open_archive(config, create=True)
+def cmd_ingest(args, config: Config, opener: Opener) -> int:
+    archive = opener(create=True)
 
     def show_removed(article, lines: list[str]) -> None:
         if lines:
@@ -169,28 +192,33 @@ def cmd_ingest(args, config: Config) -> int:
             for line in lines:
                 print(f"  - {line}", file=sys.stderr)
 
-    report = archive.ingest(args.paths, on_removed=show_removed if args.show_removed else None, progress=None)
+    bar = ProgressBar("indexing", "article")
+    try:
+        report = archive.ingest(args.paths, on_removed=show_removed if args.show_removed else None, progress=bar)
+    finally:
+        bar.close()
     for problem in report.errors:
         print(f"newsrag: skipped {problem}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(f"{config.archive}: {report.summary()}")
+        print(f"{archive.path}: {report.summary()}")
     return 0 if report.ok else 3
 
 
-def cmd_remove(args, config: Config) -> int:
+def cmd_remove(args, config: Config, opener: Opener) -> int:
     if not args.keys and not args.source:
         raise InputError("nothing to remove: give article ids or urls, or --source NAME")
-    report = open_archive(config).remove(args.keys, source=args.source)
+    archive = opener()
+    report = archive.remove(args.keys, source=args.source)
     for problem in report.errors:
         print(f"newsrag: {problem}", file=sys.stderr)
-    print(f"{config.archive}: removed {report.removed}" + (f" (a copy re-indexed in place of {report.added})" if report.added else ""))
+    print(f"{archive.path}: removed {report.removed}" + (f" (a copy re-indexed in place of {report.added})" if report.added else ""))
     return 0 if report.ok else 3
 
 
-def cmd_ask(args, config: Config) -> int:
-    archive = open_archive(config)
+def cmd_ask(args, config: Config, opener: Opener) -> int:
+    archive = opener()
     if args.json:
         answer = archive.ask(args.question, filters=filters_from(args), as_of=args.as_of)
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -199,9 +227,9 @@ def cmd_ask(args, config: Config) -> int:
     return 0
 
 
-def cmd_chat(args, config: Config) -> int:
+def cmd_chat(args, config: Config, opener: Opener) -> int:
     """A conversation in the terminal: each question can follow up on the previous answers."""
-    chat = open_archive(config).chat(filters=filters_from(args), as_of=args.as_of)
+    chat = opener().chat(filters=filters_from(args), as_of=args.as_of)
     live = sys.stdin.isatty() and sys.stdout.isatty()
     while True:
         try:
@@ -220,10 +248,8 @@ def cmd_chat(args, config: Config) -> int:
     return 0
 
 
-def show_answer(stream, live: bool):
+def show_answer(stream: Iterable[str | Answer], live: bool) -> Answer:
     """Print an answer as it streams (on a terminal) or once final, then its sources; return the `Answer`."""
-    from .types import Answer
-
     # The final text (citation markers checked and completed) follows the live text when it differs.
     answer, streamed = None, ""
     for item in stream:
@@ -241,30 +267,10 @@ def show_answer(stream, live: bool):
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            print(f"[{c.n}] {c.title}" + (f" ({c.about})" if c.about else "") + (f"\n    {c.url}" if c.url else ""))
+            print(f"[{c.n}] {c.heading}" + (f"\n    {c.url}" if c.url else ""))
             for alt in c.alternates:
                 print(f"    also: {alt['source'] or alt['id']}" + (f", {alt['url']}" if alt["url"] else ""))
     return answer
-
-
-def cmd_serve(args, config: Config) -> int:
-    from ui.app import serve
-
-    serve(open_archive(config), host=config.host, port=config.port, auth=_auth(args.auth),
-          api_token=_token(args) if args.api else None, api=args.api)
-    return 0
-
-
-def cmd_api(args, config: Config) -> int:
-    from .server import serve
-
-    port = args.port or int(os.environ.get("NEWSRAG_PORT") or 8000)
-    serve(open_archive(config), host=config.host, port=port, token=_token(args))
-    return 0
-
-
-def _token(args) -> str | None:
-    return args.token or os.environ.get("NEWSRAG_API_TOKEN") or None
 
 
 def _auth(value: str | None):
@@ -276,43 +282,58 @@ def _auth(value: str | None):
     return (user, password)
 
 
-def cmd_demo(args, config: Config) -> int:
-    from ui.app import serve
+def cmd_serve(args, config: Config, opener: Opener) -> int:
+    from .app import serve
 
-    from .archive import sample_files
-
-    archive = open_archive(config, create=True)
-    report = archive.ingest(sample_files())
-    print(f"sample archive in {config.archive}: {report.summary()}", flush=True)
-    serve(archive, host=config.host, port=config.port, auth=_auth(args.auth),
-          api_token=_token(args) if args.api else None, api=args.api)
+    serve(opener(), host=config.host, port=config.port, auth=_auth(args.auth),
+          api_token=config.api_token if args.api else None, api=args.api)
     return 0
 
 
-def cmd_doctor(args, config: Config) -> int:
+def cmd_api(args, config: Config, opener: Opener) -> int:
+    from .api import serve
+
+    serve(opener(), host=config.host, port=config.api_port, token=config.api_token)
+    return 0
+
+
+def cmd_demo(args, config: Config, opener: Opener) -> int:
+    from rag import sample_files
+
+    from .app import serve
+
+    archive = opener(create=True)
+    report = archive.ingest(sample_files())
+    print(f"sample archive in {archive.path}: {report.summary()}", flush=True)
+    serve(archive, host=config.host, port=config.port, auth=_auth(args.auth),
+          api_token=config.api_token if args.api else None, api=args.api)
+    return 0
+
+
+def cmd_doctor(args, config: Config, opener: Opener) -> int:
     from .doctor import report
 
     print(report(config))
     return 0
 
 
-def cmd_eval(args, config: Config) -> int:
-    from eval.questions import read_questions
-    from eval.runner import run
+def cmd_eval(args, config: Config, opener: Opener) -> int:
+    from eval import read_questions, run
 
-    archive = open_archive(config)
-    if args.keyword_weight is not None:
-        archive.retriever.keyword_weight = args.keyword_weight
-        archive.retriever.hybrid = args.keyword_weight > 0
+    archive = opener()
     support = None
     if not args.retrieval_only and args.judge != "none":
-        from . import models
-        from .llm import LlamaCppLLM
-        from .support import LLMSupport
+        from rag import LlamaCppLLM, models
+        from rag.support import LLMSupport
 
         llm = archive.llm if args.judge == "answer" else LlamaCppLLM(models.resolve(args.judge, config.models_dir))
         support = LLMSupport(llm)
-    report = run(archive, read_questions(args.questions), args.out, args.retrieval_only, args.limit, support=support)
+    bar = ProgressBar("questions", "q")
+    try:
+        report = run(archive, read_questions(args.questions), args.out, args.retrieval_only, args.limit, support=support,
+                     progress=bar)
+    finally:
+        bar.close()
     retrieval = report["retrieval"]
     print(f"{report['n_questions']} questions: hits@5 {retrieval['hits@5']}, mrr@10 {retrieval['mrr@10']}, ndcg@10 {retrieval['ndcg@10']}")
     if report["answer"]:
@@ -323,7 +344,7 @@ def cmd_eval(args, config: Config) -> int:
     return 0
 
 
-def cmd_eval_import(args, config: Config) -> int:
+def cmd_eval_import(args, config: Config, opener: Opener) -> int:
     from eval.importers import import_multihop, import_squad
 
     if args.format == "squad":
@@ -340,15 +361,15 @@ def cmd_eval_import(args, config: Config) -> int:
     return 0
 
 
-def cmd_eval_compare(args, config: Config) -> int:
+def cmd_eval_compare(args, config: Config, opener: Opener) -> int:
     from eval.compare import compare
 
     print(compare(args.run_a, args.run_b))
     return 0
 
 
-def cmd_models(args, config: Config) -> int:
-    from . import models
+def cmd_models(args, config: Config, opener: Opener) -> int:
+    from rag import models
 
     if args.action == "list":
         for name, spec in models.MODELS.items():

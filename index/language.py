@@ -1,0 +1,115 @@
+"""What newsrag knows about the languages it reads, written once: their names, function words,
+month names and sentence ends; telling a text's language; folding accents.
+
+English and Spanish are covered fully (the archive's everyday pair); French, German, Italian and
+Portuguese have names and function words. Month names in more languages come from `dateparser`
+where dates are read (`rag.understand.times`). Not handled: scripts without spaces between words
+(Chinese, Japanese, Thai) and right-to-left text in sentence splitting.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian"}
+
+# Words that carry grammar, not content. They tell a short question's language, are not names when
+# capitalised, and do not make a question meaningful on their own. "may" is left out: it is also a month and a name.
+_FUNCTION_WORDS = {
+    "en": """a about after an and are as at be been before being by can could did do does for from had has have here how
+             in into is it its might must no nor not of on or over should than that the then there these they this
+             those to under was were what when where which who whom whose why will with would""",
+    "es": """a adónde al antes cómo con cuál cuáles cuándo cuánta cuántas cuánto cuántos de del después dónde e el
+             era eran es esta estas este estos fue fueron ha había han hay hubo la las le les lo los ni no o para por
+             qué que quién quiénes se será si sí sin sobre son su sus u un una unos unas y en entre cual cuales cuando
+             donde como cuanto cuanta cuantos cuantas quien quienes""",
+    "fr": "le la les de des et en que qui est était quand où quel quelle comment pour avec un une du au sur pourquoi",
+    "de": "der die das und in ist war wer wann wo welche wie für mit ein eine den dem nach vor warum nicht",
+    "pt": "o a os as de do da e em que é foi quem quando onde qual como por para com um uma não depois antes",
+    "it": "il lo la gli le di e in che è era chi quando dove quale come per con un una non dopo prima perché",
+}
+FUNCTION_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, words in _FUNCTION_WORDS.items()}
+ALL_FUNCTION_WORDS = frozenset().union(*FUNCTION_WORDS.values())
+ARTICLES = {"en": frozenset({"a", "an", "the"}), "es": frozenset({"el", "la", "los", "las", "un", "una", "unos", "unas"})}
+
+MONTHS = {  # month name or abbreviation -> number; English and Spanish
+    name: number for number, names in enumerate([
+        ("january", "jan", "enero"), ("february", "feb", "febrero"), ("march", "mar", "marzo"), ("april", "apr", "abril"),
+        ("may", "mayo"), ("june", "jun", "junio"), ("july", "jul", "julio"), ("august", "aug", "agosto"),
+        ("september", "sep", "sept", "septiembre", "setiembre"), ("october", "oct", "octubre"),
+        ("november", "nov", "noviembre"), ("december", "dec", "diciembre"),
+    ], start=1) for name in names
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+            "lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+
+MIN_LETTERS_FOR_LANGUAGE = 20
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of an article's language (py3langid's bundled model, offline).
+
+    Returns "" for texts with fewer than `MIN_LETTERS_FOR_LANGUAGE` letters, too short to tell;
+    questions are short: see `question_language`.
+    """
+    if sum(ch.isalpha() for ch in text) < MIN_LETTERS_FOR_LANGUAGE:
+        return ""
+    import py3langid
+
+    return py3langid.classify(text)[0]
+
+
+def question_language(text: str, default: str = "en") -> str:
+    """ISO 639-1 code of a question's language, by counting each language's function words.
+
+    Statistical models misjudge a handful of words, so a question is told by its grammar words;
+    one without any (a bare name) is taken to be in ``default``.
+    """
+    if re.search(r"[¿¡ñ]", text):
+        return "es"
+    words = re.findall(r"\w+", text.lower())
+    scores = {lang: sum(w in vocab for w in words) for lang, vocab in FUNCTION_WORDS.items()}
+    best = max(scores, key=scores.get)
+    return best if scores[best] > 0 else default
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` without accents or compatibility forms ("Días" -> "dias", "ﬁ" -> "fi"): for matching words."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def fold_accents(text: str) -> str:
+    """``text`` without accents, one character per character so that positions carry over; case is kept."""
+    return "".join(_base_char(c) for c in text)
+
+
+@lru_cache(maxsize=4096)
+def _base_char(c: str) -> str:
+    return unicodedata.normalize("NFD", c)[0]
+
+
+# A sentence ends at . ! ? (or a closing quote or bracket after one) followed by space and a capital,
+# a digit or an opening mark (a citation marker "[1]" included); a line break always ends one.
+# "Mr. Smith" is split; "5 p.m. today" is not.
+_SENTENCE_END = r"(?:(?<=[.!?])|(?<=[.!?][\"»”’)]))\s+(?=[\"«“¿¡(\[A-ZÁÉÍÓÚÑ0-9])|\n+"
+_SPLIT = re.compile(_SENTENCE_END)
+_PIECES = re.compile(f"({_SENTENCE_END})")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text``, stripped, without empty ones."""
+    return [s.strip() for s in _SPLIT.split(text) if s and s.strip()]
+
+
+def sentence_pieces(text: str) -> list[str]:
+    """``text`` cut at sentence ends: sentences and the space between them alternate, and joined they give ``text`` back."""
+    return _PIECES.split(text)
+
+
+# Words that join the items of a list ("2000 and 2001", "Diario del Sur y La Voz"), per language.
+CONJUNCTIONS = {
+    "en": ("and", "or"), "es": ("y", "e", "o", "u"), "fr": ("et", "ou"), "de": ("und", "oder"), "it": ("e", "ed", "o", "oppure"),
+    "pt": ("e", "ou"),
+}
