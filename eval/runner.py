@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from rag import Archive, Hit
-from rag.prompt import passage_text
 from rag.support import Support
 from rag.types import Message
 
@@ -109,7 +108,7 @@ def evaluate(
         **{k: answer.usage[k] for k in ("prompt_tokens", "cached_tokens", "completion_tokens") if k in answer.usage},
     )
     if support is not None and not answer.abstained:
-        scored = alce(answer.text, [passage_text(hit) for hit in answer.hits], support)
+        scored = alce(answer.text, [hit.passage for hit in answer.hits], support)
         record.update(
             citation_recall=round(scored["recall"], 4), citation_precision=round(scored["precision"], 4), support=scored["sentences"]
         )

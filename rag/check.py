@@ -18,7 +18,6 @@ from index.language import sentence_pieces
 
 from .anchors import anchors
 from .cite import attribute, citations, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
-from .prompt import passage_text
 from .support import Support
 from .types import Answer, Hit, Query, Reply
 
@@ -66,7 +65,7 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "") ->
     question (``given``) already states counts as known, so restating it needs no source.
     Uncited sentences are not judged. Returns the text with its markers and the unsupported sentences.
     """
-    texts = [passage_text(replace(hit, excerpt="")) for hit in hits]
+    texts = [replace(hit, excerpt="").passage for hit in hits]
     shared = [anchors(t) for t in texts]
 
     def backed(numbers: Sequence[int], claim: str) -> bool:

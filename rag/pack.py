@@ -16,7 +16,6 @@ import numpy as np
 from index.embed import Embedder
 from index.language import split_sentences
 
-from .prompt import passage_text
 from .types import Hit
 
 CHARS_PER_TOKEN = 3.5
@@ -31,7 +30,7 @@ def fit(hits: list[Hit], budget: int) -> list[Hit]:
     """The leading hits whose passages fit in ``budget`` tokens; at least one."""
     out, used = [], 0
     for hit in hits:
-        cost = tokens(passage_text(hit))
+        cost = tokens(hit.passage)
         if out and used + cost > budget:
             break
         out.append(hit)
@@ -56,7 +55,7 @@ def condense(question: str, hits: Sequence[Hit], embedder: Embedder, budget: int
     scores = np.asarray(vectors) @ np.asarray(embedder.embed_query(question))
     order = sorted(range(len(flat)), key=lambda k: -scores[k])
     keep: set[tuple[int, int]] = set()
-    used = sum(tokens(passage_text(replace(h, excerpt=" "))) for h in hits)  # titles, outlets, dates
+    used = sum(tokens(replace(h, excerpt=" ").passage) for h in hits)  # titles, outlets, dates
     for k in order:  # the best sentence of each passage first
         i, j, s = flat[k]
         if all(ii != i for ii, _ in keep):

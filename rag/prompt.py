@@ -34,18 +34,13 @@ def load_prompt(name: str) -> dict[str, Template]:
     return {role: Template("\n".join(lines).strip()) for role, lines in sections.items()}
 
 
-def passage_text(hit: Hit) -> str:
-    """A retrieved chunk (or its excerpt) under its heading: title, outlet and day."""
-    return f"{hit.chunk.source.heading}\n{hit.excerpt or hit.chunk.text}"
-
-
 _SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|^#{3}\s*(?=system|user|assistant)", re.I | re.M)
 
 
 def format_passage(n: int, hit: Hit) -> str:
     """``[n] title (outlet, date)`` and the text, with chat-template tokens defused: an article
     cannot open a system or user turn of its own."""
-    return f"[{n}] " + _SPECIAL.sub(lambda m: m.group(0).replace("|", "¦").replace("#", "＃"), passage_text(hit))
+    return f"[{n}] " + _SPECIAL.sub(lambda m: m.group(0).replace("|", "¦").replace("#", "＃"), hit.passage)
 
 
 def build_messages(query: Query, hits: Sequence[Hit]) -> list[Message]:

@@ -35,6 +35,11 @@ class Hit:
     rank: int
     excerpt: str = ""  # what the prompt shows of the chunk when not all of it (see rag.pack.condense)
 
+    @property
+    def passage(self) -> str:
+        """The chunk (or its excerpt, when it has one) under its heading: title, outlet and day."""
+        return f"{self.chunk.source.heading}\n{self.excerpt or self.chunk.text}"
+
 
 @dataclass(frozen=True)
 class Reply:

@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 from index.language import split_sentences
 from index.types import Chunk, Source
 from rag.pack import GAP, condense, fit, tokens
-from rag.prompt import passage_text
 from rag.types import Hit
 
 from .fakes import FakeEmbedder
@@ -34,17 +33,17 @@ def test_each_passage_keeps_its_best_sentence_in_order_with_gaps_marked():
     assert out[0].excerpt == f"{GAP.lstrip()}The new bridge over the Duero cost 14 million euros.{GAP.rstrip()}"
     assert out[1].excerpt.count(".") == 1 and out[1].excerpt != PORT  # one sentence of its own
     assert [h.chunk for h in out] == [h.chunk for h in hits]  # the chunks themselves are untouched
-    assert "cost 14 million euros" in passage_text(out[0]) and "thanked" not in passage_text(out[0])
+    assert "cost 14 million euros" in out[0].passage and "thanked" not in out[0].passage
 
 
 def test_the_budget_decides_how_many_more_sentences_are_kept():
     hits = [hit(BRIDGE, 1)]
-    head = tokens(passage_text(hit(" ", 1)))
+    head = tokens(hit(" ", 1).passage)
     best, second = "The new bridge over the Duero cost 14 million euros.", "Traffic will be diverted for two weeks."
     two = condense("bridge Duero cost traffic diverted weeks", hits, FakeEmbedder(), budget=head + tokens(best) + tokens(second))
     assert two[0].excerpt == f"{GAP.lstrip()}{best} {second}{GAP.rstrip()}"  # adjacent: no gap between them
     whole = condense("bridge", hits, FakeEmbedder(), budget=10_000)
-    assert whole[0].excerpt == "" and passage_text(whole[0]) == passage_text(hits[0])
+    assert whole[0].excerpt == "" and whole[0].passage == hits[0].passage
 
 
 def test_a_one_sentence_passage_is_left_whole():
