@@ -5,13 +5,14 @@
 Each size runs in its own subprocess (so peak RSS is its own). The bench writes synthetic
 chunks straight into a Chroma store: 160-word texts drawn from the bundled sample articles'
 vocabulary by word frequency, 20 outlets, dates over two years, English and Spanish, and
-random unit vectors in place of passage embeddings (embedding 100k chunks would take hours on
-a laptop CPU and does not change what a query costs). Questions are the bundled sample
-question set, embedded for real by multilingual-e5-small. Timed per question:
+random unit vectors in place of passage and sentence embeddings (six sentences a chunk; embedding
+100k chunks would take hours on a laptop CPU and does not change what a query costs). Questions
+are the bundled sample question set, embedded for real by multilingual-e5-small. Timed per question:
 
 - ``embed``: the question's embedding alone;
-- ``dense``: `Retriever.retrieve` with the keyword ranking off (embedding + Chroma query);
-- ``hybrid``: the default retrieval (dense + BM25, fused), no filters;
+- ``dense``: `Retriever.search` over whole-passage vectors alone (embedding + Chroma query);
+- ``default``: the default retrieval (candidates by passage vectors and BM25, ranked by their
+  best sentence, fused with the keyword ranking), no filters;
 - ``filtered``: the default retrieval within a 90-day window (its dense side an exact scan of
   the chunks in the window);
 - ``chroma_filtered``: the baseline for it, Chroma's own filtered query (embedding + ``where``).
@@ -38,7 +39,8 @@ from pathlib import Path
 from bench.common import run_child
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = ("embed", "dense", "hybrid", "filtered", "chroma_filtered")
+MODES = ("embed", "dense", "default", "filtered", "chroma_filtered")
+SENTENCES = 6  # per synthetic chunk
 DIM = 384
 OUTLETS = [f"Outlet {i:02d}" for i in range(20)]
 START = datetime(2023, 1, 1, tzinfo=timezone.utc)
@@ -63,6 +65,7 @@ def vocabulary() -> tuple[list[str], list[float]]:
 def build(store, n: int, seed: int = 0, batch: int = 5000) -> None:
     import numpy as np
 
+    from index.sentences import Sentences
     from index.types import Chunk, Source
 
     rng = np.random.default_rng(seed)
@@ -80,46 +83,51 @@ def build(store, n: int, seed: int = 0, batch: int = 5000) -> None:
             source = Source(" ".join(words[j] for j in drawn[row, :8]), OUTLETS[int(rng.integers(0, len(OUTLETS)))],
                             published_at=day, language="es" if rng.random() < 0.5 else "en")
             chunks.append(Chunk(f"a{i // 4}#{i % 4}", f"a{i // 4}", " ".join(words[j] for j in drawn[row]), i % 4, source))
-        store.add(chunks, vectors)
+        sentence_vectors = rng.standard_normal((size, SENTENCES, DIM)).astype(np.float32)
+        sentence_vectors /= np.linalg.norm(sentence_vectors, axis=2, keepdims=True)
+        spans = tuple((k * 160, k * 160 + 150) for k in range(SENTENCES))  # six sentences of a 160-word text
+        store.add(chunks, vectors, [Sentences(spans, v) for v in sentence_vectors])
 
 
 def run_size(n: int, rounds: int, work: Path) -> dict:
     """In the child process: build an archive of ``n`` chunks, then time retrieval."""
     from index.embed import E5Embedder
+    from index.sentences import SentenceStore
     from index.store import Store, persistent_client
     from index.types import Filters
     from rag.retrieve import Retriever
 
     embedder = E5Embedder()
     embedder.embed_query("warm-up")
-    store = Store(persistent_client(work / "chroma"), embedder)
+    store = Store(persistent_client(work / "chroma"), embedder, sentences=SentenceStore(work / "sentences.sqlite"))
     start = time.perf_counter()
     build(store, n)
     build_s = time.perf_counter() - start
-    hybrid, dense = Retriever(store, embedder), Retriever(store, embedder, keyword_weight=0)
+    default, dense = Retriever(store, embedder), Retriever(store, embedder, ranking="dense")
     start = time.perf_counter()
-    hybrid.keyword_index()
+    default.keyword_index()
     keyword_build_s = time.perf_counter() - start
     window = Filters(since=START + timedelta(days=300), until=START + timedelta(days=390))
     qs = questions()
     for q in qs[:3]:  # warm Chroma's caches
-        hybrid.search(q)
+        default.search(q)
     times: dict[str, list[float]] = {m: [] for m in MODES}
     for _ in range(rounds):
         for q in qs:
             for mode, call in (
                 ("embed", lambda: embedder.embed_query(q)),
                 ("dense", lambda: dense.search(q)),
-                ("hybrid", lambda: hybrid.search(q)),
-                ("filtered", lambda: hybrid.search(q, filters=window)),
-                ("chroma_filtered", lambda: store.query(embedder.embed_query(q), hybrid.candidates, window)),
+                ("default", lambda: default.search(q)),
+                ("filtered", lambda: default.search(q, filters=window)),
+                ("chroma_filtered", lambda: store.query(embedder.embed_query(q), default.candidates, window)),
             ):
                 t = time.perf_counter()
                 call()
                 times[mode].append((time.perf_counter() - t) * 1000)
     disk = sum(f.stat().st_size for f in (work / "chroma").rglob("*") if f.is_file())
+    sentences_disk = sum(f.stat().st_size for f in work.glob("sentences.sqlite*"))
     out = {"chunks": store.count(), "build_s": round(build_s, 1), "keyword_build_s": round(keyword_build_s, 2),
-           "queries": len(times["hybrid"]), "index_mb": round(disk / 2**20, 1)}
+           "queries": len(times["default"]), "index_mb": round(disk / 2**20, 1), "sentences_mb": round(sentences_disk / 2**20, 1)}
     for mode, values in times.items():
         values.sort()
         out[f"{mode}_ms_p50"] = round(statistics.median(values), 1)
@@ -138,13 +146,14 @@ def measure(n: int, rounds: int) -> dict:
 
 def table(runs: list[dict]) -> str:
     lines = [
-        "| chunks | embed p50/p95 ms | dense p50/p95 ms | hybrid p50/p95 ms | filtered p50/p95 ms "
-        "| Chroma filtered p50/p95 ms | keyword index build s | index on disk MB | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| chunks | embed p50/p95 ms | dense p50/p95 ms | default p50/p95 ms | filtered p50/p95 ms "
+        "| Chroma filtered p50/p95 ms | keyword index build s | Chroma on disk MB | sentence vectors MB | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         cells = " | ".join(f"{r[f'{m}_ms_p50']:.1f} / {r[f'{m}_ms_p95']:.1f}" for m in MODES)
-        lines.append(f"| {r['chunks']:,} | {cells} | {r['keyword_build_s']:.2f} | {r['index_mb']:.0f} | {r['peak_rss_mb']} |")
+        lines.append(f"| {r['chunks']:,} | {cells} | {r['keyword_build_s']:.2f} | {r['index_mb']:.0f} | {r['sentences_mb']:.0f} "
+                     f"| {r['peak_rss_mb']} |")
     return "\n".join(lines)
 
 

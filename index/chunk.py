@@ -53,9 +53,14 @@ class Chunker:
 
 
 def embedding_text(chunk: Chunk) -> str:
-    """What gets embedded: the passage headed by its title, outlet and day.
-
-    This heading is part of the index: changing it means embedding every archive again.
-    """
-    head = " · ".join(x for x in (chunk.source.title, chunk.source.outlet, chunk.source.day) if x)
+    """What gets embedded: the passage under its `heading`."""
+    head = heading(chunk)
     return f"{head}\n{chunk.text}" if head else chunk.text
+
+
+def heading(chunk: Chunk) -> str:
+    """``Title · Outlet · 2024-06-17``: what is embedded above a passage and its sentences.
+
+    It is part of the index: changing it means embedding every archive again.
+    """
+    return " · ".join(x for x in (chunk.source.title, chunk.source.outlet, chunk.source.day) if x)

@@ -22,6 +22,7 @@ from .dedup import NearDuplicates, minhash, signature_bytes, signature_from_byte
 from .embed import Embedder
 from .load import load
 from .manifest import Manifest
+from .sentences import embed as embed_sentences
 from .store import Store
 from .types import Article, Chunk, Problem
 
@@ -80,6 +81,7 @@ def ingest(
     chunker = chunker or Chunker()
     report = IngestReport()
     repair(store, manifest)
+    fill_sentences(store, embedder)
     latest: dict[str, Article] = {}
     for item in load(paths):
         if isinstance(item, Problem):
@@ -116,7 +118,7 @@ def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manife
                 store.delete_article(article.id)  # an earlier version's chunks
         chunks = [c for *_, cs in batch for c in cs]
         if chunks:
-            store.add(chunks, embedder.embed_documents([embedding_text(c) for c in chunks]))
+            store.add(chunks, embedder.embed_documents([embedding_text(c) for c in chunks]), embed_sentences(chunks, embedder))
         manifest.set_state([a.id for a, *_ in batch], "indexed")
         report.chunks_added += len(chunks)
         batch.clear()
@@ -194,6 +196,21 @@ def remove(keys: Sequence[str], store: Store, embedder: Embedder, manifest: Mani
     if promote:
         _index(promote, store, embedder, manifest, chunker or Chunker(), 64, report)
     return report
+
+
+def fill_sentences(store: Store, embedder: Embedder, batch: int = 256) -> int:
+    """Embed the sentences of the store's chunks that have none (archives built before sentence
+    vectors existed); returns how many chunks got them."""
+    if store.sentences is None or store.sentences.count() >= store.count():
+        return 0
+    have, done = store.sentences.chunk_ids(), 0
+    for page, _ in store.chunks():
+        missing = [c for c in page if c.id not in have]
+        for start in range(0, len(missing), batch):
+            part = missing[start:start + batch]
+            store.sentences.add(part, embed_sentences(part, embedder))
+            done += len(part)
+    return done
 
 
 def repair(store: Store, manifest: Manifest) -> int:

@@ -14,15 +14,17 @@ of memory (150 MB at 100k chunks of 384 dimensions).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Sequence
 
 import numpy as np
 
-from .language import fold
+from .language import ALL_FUNCTION_WORDS, fold
 from .store import Store
 from .types import Chunk, Filters
 
 _TOKEN = re.compile(r"\w\w+")
+_FUNCTION_WORDS = frozenset(fold(w) for w in ALL_FUNCTION_WORDS)
 
 
 def _stopwords() -> frozenset[str]:
@@ -47,7 +49,9 @@ class KeywordIndex:
             vectors = np.asarray(vectors, dtype=np.float32)
             self.vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         self._stop = _stopwords()
+        self.rows = {c.id: i for i, c in enumerate(self.chunks)}
         corpus = [tokenize(f"{c.source.title}\n{c.text}", self._stop) for c in self.chunks]
+        self._documents = Counter(t for tokens in corpus for t in set(tokens))
         self._bm25 = bm25s.BM25()
         if self.chunks:
             self._bm25.index([tokens or ["\x00"] for tokens in corpus], show_progress=False)
@@ -96,6 +100,20 @@ class KeywordIndex:
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(self.chunks[rows[i]], float(scores[i])) for i in best]
+
+    def coverage(self, query: str, chunk: Chunk) -> float:
+        """The share of ``query``'s content words, weighted by their rarity (idf), that ``chunk`` holds: 0 to 1.
+
+        A word the archive does not hold at all counts as rarest, so across languages, where only
+        names and numbers match, this tells how little the words of a question can say.
+        """
+        wanted = set(tokenize(query, self._stop)) - _FUNCTION_WORDS
+        if not wanted:
+            return 0.0
+        held = set(tokenize(f"{chunk.source.title}\n{chunk.text}", self._stop))
+        n = len(self.chunks)
+        idf = {t: np.log(1 + (n - self._documents[t] + 0.5) / (self._documents[t] + 0.5)) for t in wanted}
+        return float(sum(idf[t] for t in wanted & held) / sum(idf.values()))
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[Chunk, float]]:
         """Up to ``k`` chunks sharing words with ``query``, best first, with their BM25 scores."""

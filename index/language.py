@@ -103,6 +103,17 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SPLIT.split(text) if s and s.strip()]
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of `split_sentences` stands in ``text``: (start, end) character offsets."""
+    spans, at = [], 0
+    for piece in sentence_pieces(text):
+        if piece.strip():
+            start = at + len(piece) - len(piece.lstrip())
+            spans.append((start, at + len(piece.rstrip())))
+        at += len(piece)
+    return spans
+
+
 def sentence_pieces(text: str) -> list[str]:
     """``text`` cut at sentence ends: sentences and the space between them alternate, and joined they give ``text`` back."""
     return _PIECES.split(text)

@@ -20,6 +20,7 @@ from chromadb.config import Settings
 
 from .embed import Embedder
 from .errors import ArchiveError
+from .sentences import Sentences, SentenceStore
 from .types import Chunk, Filters, Source
 
 COLLECTION = "chunks"
@@ -95,10 +96,12 @@ def http_client(url: str):
 
 
 class Store:
-    """Chunks in a Chroma collection, tagged with the embedder that made their vectors."""
+    """Chunks in a Chroma collection, tagged with the embedder that made their vectors, and
+    (when given a `SentenceStore`) the vectors of their sentences."""
 
-    def __init__(self, client, embedder: Embedder, collection: str = COLLECTION):
+    def __init__(self, client, embedder: Embedder, collection: str = COLLECTION, sentences: SentenceStore | None = None):
         self.embedder = embedder
+        self.sentences = sentences
         self.collection = client.get_or_create_collection(
             collection,
             embedding_function=ChromaEmbeddingFunction(embedder),
@@ -111,7 +114,8 @@ class Store:
                 f"pass --embedder {built_with} or ingest into a new --archive folder"
             )
 
-    def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+    def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray, sentences: Sequence[Sentences] = ()) -> None:
+        """Add or replace ``chunks`` with their vectors and, when given, their sentences' vectors."""
         if not chunks:
             return
         self.collection.upsert(
@@ -120,6 +124,8 @@ class Store:
             embeddings=np.asarray(embeddings, dtype=np.float32),
             metadatas=[to_metadata(c) for c in chunks],
         )
+        if sentences and self.sentences is not None:
+            self.sentences.add(chunks, sentences)
 
     def article_text(self, article_id: str) -> str:
         """An article's passages joined in order (overlaps repeat)."""
@@ -129,6 +135,8 @@ class Store:
 
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
+        if self.sentences is not None:
+            self.sentences.delete_article(article_id)
 
     def query(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """The ``k`` nearest chunks within ``filters``, with their cosine similarity, best first."""

@@ -106,6 +106,16 @@ class Filters:
         """``since`` and ``until`` as whole epoch seconds (rounded up), None when unset."""
         return tuple(None if t is None else math.ceil(t.timestamp()) for t in (self.since, self.until))
 
+    def admits(self, source: Source) -> bool:
+        """Whether a passage from ``source`` passes these filters (an undated one fails any date filter),
+        in the same whole seconds as `index.store.where`."""
+        since_ts, until_ts = self.bounds()
+        published = source.published_ts
+        if (since_ts is not None or until_ts is not None) and published is None:
+            return False
+        return ((since_ts is None or published >= since_ts) and (until_ts is None or published < until_ts)
+                and (not self.sources or source.outlet in self.sources) and (not self.language or source.language == self.language))
+
     def merge(self, other: Filters) -> Filters:
         """These filters with each field that ``other`` sets taken from ``other``.
 

@@ -28,7 +28,8 @@ from index.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
 from index.errors import ArchiveError
 from index.ingest import IngestReport, adopt, ingest, remove
 from index.manifest import Manifest, entry_dict
-from index.store import Store, http_client, persistent_client
+from index.sentences import SentenceStore
+from index.store import COLLECTION, Store, http_client, persistent_client
 from index.types import Article, Chunk, Filters
 
 from . import models
@@ -122,9 +123,10 @@ class Archive:
         if chroma_url:  # a server holds many archives: each gets its own collection, named in the folder
             settings = {**settings, "chroma_url": chroma_url}
             settings.setdefault("collection", server_collection(path))
-            store = Store(http_client(chroma_url), embedder, collection=settings["collection"])
+            client, collection = http_client(chroma_url), settings["collection"]
         else:
-            store = Store(persistent_client(path / "chroma"), embedder)
+            client, collection = persistent_client(path / "chroma"), COLLECTION
+        store = Store(client, embedder, collection=collection, sentences=SentenceStore(path / "sentences.sqlite"))
         if not marker.is_file() or json.loads(marker.read_text()) != settings:
             marker.write_text(json.dumps(settings, indent=2) + "\n")
         models_dir = models_dir or models.default_models_dir()

@@ -41,9 +41,10 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
 
     Timings and other outlets' copies of the cited articles are the caller's to add.
     """
+    widened = query.filters != query.explicit and any(not query.filters.admits(h.chunk.source) for h in hits)
     if reply.declined:
         return Answer(query.question, abstention(query.language), abstained=True, hits=list(hits), searched=query.search,
-                      usage=reply.usage)
+                      usage=reply.usage, widened=widened)
     text, cited = clean_markers(reply.text, len(hits))
     if not cited:
         text, cited = clean_markers(attribute(text, hits), len(hits))
@@ -51,9 +52,9 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
     checked, cited = clean_markers(checked, len(hits))
     if weak and len(weak) == len(sentences(text)):  # nothing in the answer is backed by its passages
         return Answer(query.question, abstention(query.language), abstained=True, hits=list(hits), searched=query.search,
-                      guess=text, usage=reply.usage)
+                      guess=text, usage=reply.usage, widened=widened)
     return Answer(query.question, checked, citations(cited, hits, checked, weak), hits=list(hits), unsupported=weak,
-                  searched=query.search, usage=reply.usage)
+                  searched=query.search, usage=reply.usage, widened=widened)
 
 
 def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "") -> tuple[str, list[str]]:

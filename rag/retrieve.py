@@ -1,22 +1,36 @@
-"""Retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank.
+"""Retrieval: the passages whose best sentence is closest to the question, with keyword matches
+counting as much as the question's words can match.
 
-Both rankings honour the same filters (dates, outlets, language). The keyword ranking counts
-half as much as the dense one: word matches help when question and articles share a language
-and are mostly noise across languages (docs/RESULTS.md); weighting it by each chunk's language
-instead favoured articles in the question's language, which is worse for cross-lingual use.
-At most ``per_article`` chunks of one article are kept so that several articles can speak.
-No second-stage reranker: the one that installs offline is English-only and made
-English-to-Spanish ranking worse.
+Candidates are the chunks nearest to the question (dense, over whole-passage vectors) and those
+sharing its words (BM25). Each is ranked by its sentence closest to the question (`index.sentences`:
+sentences embedded under their passage's heading), which finds the sentence that answers better
+than a whole passage's vector does, across languages too; the sentences, best first, are the
+hit's `evidence`. The keyword ranking is fused by reciprocal rank with a weight scaled by how
+much of the question's words (by rarity) its best matches hold: English words rarely occur
+in Spanish text, so across languages only names and numbers count, while within one language
+the keywords help (docs/RESULTS.md). At most ``per_article`` chunks of one article are kept.
 
-Under filters the dense ranking is an exact scan of the chunks they keep, over the vectors
-the keyword index holds in memory: Chroma's filtered query slows down as the archive grows.
-The keyword index is rebuilt when the store's chunk count changes; a change that keeps the
-count (an update of the same length) needs `refresh`.
+Filters read from the question keep what they name first without losing the answer: a question
+is searched within them and, when it names outlets besides those it reads as filters ("after the
+report by The Age, did TechCrunch ..."), within each of those too; when a passage outside them
+answers better (its best sentence is closer to the question by more than `WIDEN_MARGIN`), as for
+a date that is an event's rather than a publication's, the search is widened to the whole
+archive and its ranking added. A question that names outlets but reads no filter is also searched
+within each of them. The rankings are added up. The user's own filters are hard. No second-stage cross-encoder: the one that installs offline is English-only and made
+English-to-Spanish ranking worse (docs/RESULTS.md). Chunks without sentence vectors (archives
+built before them, until their next ingest) are ranked by their whole-passage similarity.
+
+Under filters the dense candidates come from an exact scan of the chunks they keep, over the
+vectors the keyword index holds in memory: Chroma's filtered query slows down as the archive
+grows. The keyword index is rebuilt when the store's chunk count changes; a change that keeps
+the count (an update of the same length) needs `refresh`.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Literal, NamedTuple, Sequence
+
+import numpy as np
 
 from index.embed import Embedder
 from index.keyword import KeywordIndex
@@ -26,21 +40,29 @@ from index.types import Chunk, Filters
 from .types import Hit, Query
 
 RRF_K = 60
-KEYWORD_WEIGHT = 0.5  # the keyword ranking's weight against the dense one's 1
+KEYWORD_WEIGHT = 0.5  # the keyword ranking's weight, times the share of the question's words the best candidates hold
+KEYWORD_DEPTH = 5  # how many of the best keyword matches tell how much of the question its words can match
 TIMELINE_PASSAGES = 6  # a story's development needs more dates than a fact needs passages
+WIDEN_MARGIN = 0.02  # how much closer a sentence outside the question's filters must be to widen the search
+Ranking = Literal["default", "dense", "keyword"]
 
 
 class Retriever:
-    """Ranks an archive's chunks for a question; ``keyword_weight`` 0 turns the keyword ranking off."""
+    """Ranks an archive's chunks for a question.
+
+    ``ranking`` ``dense`` uses whole-passage vectors alone and ``keyword`` BM25 alone (both for
+    comparison); ``keyword_weight`` 0 turns the keyword side of the default off.
+    """
 
     def __init__(self, store: Store, embedder: Embedder, top_k: int = 4, candidates: int = 30, per_article: int = 3,
-                 keyword_weight: float = KEYWORD_WEIGHT):
+                 keyword_weight: float = KEYWORD_WEIGHT, ranking: Ranking = "default"):
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
         self.candidates = candidates
         self.per_article = per_article
         self.keyword_weight = keyword_weight
+        self.ranking = ranking
         self._keyword: KeywordIndex | None = None
         self._keyword_count = -1
 
@@ -57,35 +79,105 @@ class Retriever:
     def retrieve(self, query: Query, top_k: int | None = None) -> list[Hit]:
         """The passages for an understood question.
 
-        A timeline takes more passages, one per article, oldest first. When the filters read
-        from the question match nothing, the search runs within the explicit ones alone.
+        Searched within the user's filters, and also within the filters read from the question
+        and within each outlet it names (see the module's docstring). A timeline takes more
+        passages, one per article, oldest first.
         """
         timeline = query.kind == "timeline"
         k, per_article = (max(top_k or self.top_k, TIMELINE_PASSAGES), 1) if timeline else (top_k, None)
-        hits = self.search(query.search, k, query.filters, per_article)
-        if not hits and query.filters != query.explicit:
-            hits = self.search(query.search, k, query.explicit, per_article)
+        read = query.filters != query.explicit
+        within = query.filters
+        named = [o for o in query.outlets if not query.explicit.sources and (not read or within.sources and o not in within.sources)]
+        scopes = [within, *(within.merge(Filters(sources=(outlet,))) for outlet in named)]
+        hits = self._search(query.search, scopes, k, per_article, widen=query.explicit if read else None)
         if timeline:
-            hits = [Hit(h.chunk, h.score, i) for i, h in enumerate(sorted(hits, key=_published), start=1)]
+            hits = [Hit(h.chunk, h.score, i, evidence=h.evidence) for i, h in enumerate(sorted(hits, key=_published), start=1)]
         return hits
 
     def search(self, text: str, top_k: int | None = None, filters: Filters | None = None,
                per_article: int | None = None) -> list[Hit]:
-        """The ``top_k`` chunks for ``text`` within ``filters``: both rankings fused."""
+        """The ``top_k`` chunks for ``text`` within ``filters``."""
+        return self._search(text, [filters or Filters()], top_k, per_article)
+
+    def _search(self, text: str, scopes: Sequence[Filters], top_k: int | None, per_article: int | None,
+                widen: Filters | None = None) -> list[Hit]:
+        """The rankings of ``text`` within each of ``scopes``, added up; and within ``widen`` too when
+        its best passage beats theirs by `WIDEN_MARGIN` (or they keep nothing)."""
         top_k = top_k or self.top_k
         n = max(self.candidates, top_k * 3)
-        embedding = self.embedder.embed_query(text)
-        keyword = self.keyword_index() if self.keyword_weight > 0 else None
-        mask = keyword.mask(filters) if keyword is not None else None
+        embedding = None if self.ranking == "keyword" else self.embedder.embed_query(text)
+        sentences: dict = {}
+        ranked = [self._rank(text, embedding, scope, n, sentences) for scope in scopes]
+        if widen is not None:
+            wide = self._rank(text, embedding, widen, n, sentences)
+            inside = max((r.best for r in ranked if r.rankings), default=float("-inf"))
+            if wide.best > inside + WIDEN_MARGIN:
+                ranked.append(wide)
+        rankings = [r for scope in ranked for r in scope.rankings]
+        weights = [w for scope in ranked for w in scope.weights]
+        hits = fuse([[(c, 0.0) for c in r] for r in rankings], top_k, per_article or self.per_article, weights)
+        return [Hit(h.chunk, h.score, h.rank, evidence=_evidence(h.chunk, sentences.get(h.chunk.id), embedding)) for h in hits]
+
+    def _rank(self, text: str, embedding: np.ndarray | None, scope: Filters, n: int, sentences: dict) -> _Ranked:
+        """The rankings of ``text`` within ``scope`` and their weights; ``sentences`` collects the candidates'."""
+        keyword = self.keyword_index()
+        mask = keyword.mask(scope)
+        found = keyword.search(text, n, mask) if self.ranking != "dense" and self.keyword_weight > 0 else []
+        words = [c for c, _ in found]
+        if self.ranking == "keyword":
+            return _Ranked([words], [1.0], float(found[0][1]) if found else float("-inf"))
+        dense = self._dense(keyword, embedding, n, mask, scope)
+        if self.ranking == "dense":
+            return _Ranked([[c for c, _ in dense]], [1.0], dense[0][1] if dense else float("-inf"))
+        candidates = list({c.id: c for c in [*(c for c, _ in dense), *words]}.values())
+        missing = [c.id for c in candidates if c.id not in sentences]
+        if self.store.sentences is not None and missing:
+            sentences.update(self.store.sentences.get(missing))
+        best = self._best_sentences(candidates, embedding, sentences, keyword)
+        by_sentence = sorted(candidates, key=lambda c: -best[c.id])
+        if not words:
+            return _Ranked([by_sentence], [1.0], best[by_sentence[0].id] if by_sentence else float("-inf"))
+        held = max(keyword.coverage(text, c) for c in words[:KEYWORD_DEPTH])
+        return _Ranked([by_sentence, words], [1.0, self.keyword_weight * held], best[by_sentence[0].id])
+
+    def _dense(self, keyword: KeywordIndex, embedding: np.ndarray, n: int, mask: np.ndarray | None,
+               scope: Filters) -> list[tuple[Chunk, float]]:
+        """The ``n`` chunks whose whole-passage vectors are nearest to ``embedding`` within ``scope``."""
         if mask is not None and keyword.vectors is not None:  # an exact scan of what the filters keep
-            dense = keyword.nearest(embedding, n, mask)
-        else:
-            dense = self.store.query(embedding, n, filters)
-        rankings, weights = [dense], [1.0]
-        if keyword is not None:
-            rankings.append(keyword.search(text, n, mask))
-            weights.append(self.keyword_weight)
-        return fuse(rankings, top_k, per_article or self.per_article, weights)
+            return keyword.nearest(embedding, n, mask)
+        return self.store.query(embedding, n, scope)
+
+    @staticmethod
+    def _best_sentences(candidates: Sequence[Chunk], embedding: np.ndarray, sentences: dict, keyword: KeywordIndex) -> dict[str, float]:
+        """Each candidate's best sentence similarity; its whole-passage similarity when it has no sentence vectors."""
+        best = {}
+        query = np.asarray(embedding, dtype=np.float32)
+        for chunk in candidates:
+            found = sentences.get(chunk.id)
+            if found is not None and len(found.vectors):
+                best[chunk.id] = float((found.vectors @ query).max())
+            elif keyword.vectors is not None and chunk.id in keyword.rows:
+                best[chunk.id] = float(keyword.vectors[keyword.rows[chunk.id]] @ query)
+            else:
+                best[chunk.id] = -1.0
+        return best
+
+
+class _Ranked(NamedTuple):
+    """The rankings of one scope, their fusion weights, and the best candidate's similarity."""
+
+    rankings: list[list[Chunk]]
+    weights: list[float]
+    best: float
+
+
+def _evidence(chunk: Chunk, sentences, embedding: np.ndarray | None) -> tuple[tuple[str, float], ...]:
+    """The chunk's sentences with their similarity to the question, best first; () without sentence vectors."""
+    if sentences is None or embedding is None:
+        return ()
+    scores = sentences.vectors @ np.asarray(embedding, dtype=np.float32)
+    texts = sentences.texts(chunk.text)
+    return tuple((texts[i], round(float(scores[i]), 4)) for i in np.argsort(-scores, kind="stable"))
 
 
 def fuse(rankings: Sequence[Sequence[tuple[Chunk, float]]], k: int, per_article: int, weights: Sequence[float] | None = None) -> list[Hit]:
@@ -99,6 +191,8 @@ def fuse(rankings: Sequence[Sequence[tuple[Chunk, float]]], k: int, per_article:
     out: list[Hit] = []
     taken: dict[str, int] = {}
     for cid in sorted(scores, key=lambda c: -scores[c]):
+        if scores[cid] <= 0:
+            break
         article = chunks[cid].article_id
         if taken.get(article, 0) >= per_article:
             continue

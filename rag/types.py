@@ -21,7 +21,8 @@ class Query:
     kind: Kind  # a fact ("answer"), a yes-or-no question, or how a story developed ("timeline")
     search: str  # what retrieval looks for: the question made standalone, without the dates and outlets read as filters
     filters: Filters = Filters()  # what to search within: the filters read from the question, explicit ones winning
-    explicit: Filters = Filters()  # the caller's filters alone: searched within when ``filters`` match nothing
+    explicit: Filters = Filters()  # the caller's filters alone: always kept; ``filters`` only add to them
+    outlets: tuple[str, ...] = ()  # the outlets the question names, in any context: each is also searched within
     history: tuple[Message, ...] = ()  # earlier turns of the conversation, oldest first
     expects: str | None = None  # the kind of answer wanted (a number, a person, a date); not inferred yet
 
@@ -34,6 +35,7 @@ class Hit:
     score: float
     rank: int
     excerpt: str = ""  # what the prompt shows of the chunk when not all of it (see rag.pack.condense)
+    evidence: tuple[tuple[str, float], ...] = ()  # the chunk's sentences and their similarity to the question, best first
 
     @property
     def passage(self) -> str:
@@ -99,6 +101,7 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)  # sentences their cited passages do not support
     searched: str = ""  # what retrieval searched for: the question, or a follow-up made standalone
     guess: str = ""  # an answer withdrawn because its passages support none of it
+    widened: bool = False  # some passages lie outside the dates or outlets the question names
     usage: dict[str, int] = field(default_factory=dict)  # prompt, cached and completion tokens, when the LLM tells
 
     def to_dict(self) -> dict:
@@ -110,4 +113,5 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "timings": {k: round(v, 3) for k, v in self.timings.items() if k in ("retrieval_s", "ttft_s", "total_s")},
             **({"unsupported": self.unsupported} if self.unsupported else {}),
+            **({"widened": True} if self.widened else {}),
         }

@@ -194,6 +194,27 @@ def test_dates_and_outlets_in_a_question_or_flags_filter_retrieval(fake_archive)
     assert {h.chunk.article_id for h in hits} == {"a2"}
 
 
+def test_a_passage_outside_the_questions_filters_that_answers_better_widens_the_search(fake_archive):
+    from rag import Filters
+
+    # Diario Norte has nothing on the harbour: Coast Times' passage answers, and the answer says it looked further
+    hits, _ = fake_archive.search("What did the harbour master say about repairs, according to Diario Norte?")
+    assert [h.chunk.article_id for h in hits] == ["a2", "a1"]  # what the question names still comes first
+    fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
+    answer = fake_archive.ask("What did the harbour master say about repairs, according to Diario Norte?")
+    assert answer.widened and answer.to_dict()["widened"] is True
+    assert not fake_archive.ask("What did the harbour master say about repairs?").widened
+    # the user's own filters are never widened
+    hits, _ = fake_archive.search("What did the harbour master say about repairs?", filters=Filters(sources=("Diario Norte",)))
+    assert {h.chunk.article_id for h in hits} == {"a2"}
+
+
+def test_each_outlet_a_question_names_is_searched(fake_archive):
+    query = fake_archive.understand("Which bridge did both Coast Times and Diario Norte cover?")
+    assert query.outlets == ("Coast Times", "Diario Norte") and not query.filters  # named, not read as filters
+    assert {h.chunk.article_id for h in fake_archive.retriever.retrieve(query, 2)} == {"a1", "a2"}
+
+
 def test_an_answer_its_passages_do_not_support_at_all_becomes_an_abstention(fake_archive):
     fake_archive.llm.reply = "Repairs cost 7 million euros [1]. Ferries resumed at 3 pm [1]."
     answer = fake_archive.ask("How much did the Velport harbour repairs cost?")

@@ -134,8 +134,11 @@ def test_import_squad_and_multihop(tmp_path, capsys):
 
 def test_a_question_is_searched_as_of_its_own_date(fake_archive, tmp_path):
     question = Question("t1", "What happened yesterday?", ["bridge"], evidence_ids=["a2"], as_of="2024-03-06")
-    [record] = [json.loads(line) for line in _run_one(fake_archive, question, tmp_path)]
-    assert record["retrieved"] == ["a2"]  # published 5 March: the only article of "yesterday"
+    [record] = [json.loads(line) for line in _run_one(fake_archive, question, tmp_path / "6")]
+    assert record["retrieved"][0] == "a2"  # published 5 March: the only article of "yesterday"
+    question = Question("t2", "What happened yesterday?", ["harbour"], evidence_ids=["a1"], as_of="2024-03-02")
+    [record] = [json.loads(line) for line in _run_one(fake_archive, question, tmp_path / "2")]
+    assert record["retrieved"][0] == "a1"  # published 1 March
 
 
 def _run_one(archive, question, tmp_path):

@@ -45,6 +45,7 @@ class NameBlind(FakeEmbedder):
 
 
 def test_keyword_ranking_brings_back_a_name_the_dense_ranking_cannot_see(tmp_path):
+    """A rare name is what keywords are for, as long as the question's other words are the archive's own."""
     from rag import Archive
 
     from .conftest import write_jsonl
@@ -55,11 +56,24 @@ def test_keyword_ranking_brings_back_a_name_the_dense_ranking_cannot_see(tmp_pat
     records.append({"id": "target", "text": "Zubizarreta explicó el plan del puerto."})
     archive = Archive.open(tmp_path / "arch", embedder=NameBlind(), llm=FakeLLM())
     archive.ingest([write_jsonl(tmp_path / "n.jsonl", records)])
-    question = "What did Zubizarreta say about the harbour?"
+    question = "Harbour notes by Zubizarreta?"
     archive.retriever.keyword_weight = 0
     assert "target" not in [h.chunk.article_id for h in archive.retrieve(question, 3)]
     archive.retriever.keyword_weight = 0.5
     assert "target" in [h.chunk.article_id for h in archive.retrieve(question, 4)]
+
+
+def test_keywords_count_as_much_as_the_question_words_they_hold(tmp_path):
+    """Across languages a question's words are mostly absent from the archive: its keyword matches count little."""
+    from index.keyword import KeywordIndex
+
+    spanish = [chunk("1", "a", "El ayuntamiento de Soria inauguró el puente sobre el Duero."),
+               chunk("2", "b", "La obra del puente costó nueve millones.")]
+    index = KeywordIndex(spanish)
+    assert index.coverage("puente Soria Duero", spanish[0]) == 1.0
+    across = index.coverage("When did Soria open the new bridge over the river?", spanish[0])
+    assert 0 < across < 0.3  # only the name matches; "open", "new", "bridge", "river" are nowhere in the archive
+    assert index.coverage("When did Soria open the new bridge over the river?", spanish[1]) == 0.0
 
 
 def test_a_filtered_dense_search_scans_the_kept_chunks_as_chroma_would(tmp_path):

@@ -1,5 +1,5 @@
 """Understanding a question once, before searching: its language and kind, a follow-up made
-standalone, and the dates and outlets it names read as filters (`Query`).
+standalone, the dates and outlets it names read as filters, and every outlet it names (`Query`).
 
 A date window in a question names when things happened; reports of them come out later, so
 the window's end is moved by `report_lag`.
@@ -19,6 +19,7 @@ from ..types import Message, Query
 from .filters import read_filters
 from .followup import standalone
 from .kind import kind_of
+from .outlets import named
 
 __all__ = ["report_lag", "understand"]
 
@@ -37,13 +38,14 @@ def understand(
     ``history``, ``llm`` rewrites the question into one that stands alone before it is searched;
     language and kind are those of the question as asked.
     """
-    search = standalone(question, history, llm) if history and llm is not None else question
-    search, read = read_filters(search, as_of, outlets)
+    standing = standalone(question, history, llm) if history and llm is not None else question
+    search, read = read_filters(standing, as_of, outlets)
     if read.until:
         read = replace(read, until=read.until + report_lag(read))
     return Query(
         question=question, language=question_language(question), kind=kind_of(question), search=search,
-        filters=read.merge(filters) if filters else read, explicit=filters or Filters(), history=tuple(history),
+        filters=read.merge(filters) if filters else read, explicit=filters or Filters(), outlets=named(standing, outlets),
+        history=tuple(history),
     )
 
 

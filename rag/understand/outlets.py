@@ -109,6 +109,11 @@ def find_mentions(text: str, outlets: Sequence[str]) -> list[Mention]:
     return kept
 
 
+def named(text: str, outlets: Sequence[str]) -> tuple[str, ...]:
+    """The outlets ``text`` names, in any context ("did TechCrunch report ...", "según El País"), in order."""
+    return tuple(dict.fromkeys(m.alias.outlet for m in find_mentions(fold_accents(text), outlets)))
+
+
 def _looks_like_name(text: str, mention: Mention) -> bool:
     alias = mention.alias
     if alias.outlet is None:
