@@ -65,7 +65,8 @@ def run(
     records = [done[q.id] for q in questions]
     config = {
         "archive": str(archive.path), "embedder": archive.embedder.name, "top_k": archive.retriever.top_k,
-        "keyword_weight": archive.retriever.keyword_weight,
+        "keyword_weight": archive.retriever.keyword_weight, "ranking": archive.retriever.ranking,
+        "question_filters": archive.question_filters,
         "excerpt_tokens": archive.excerpt_tokens,
         "model": None if retrieval_only else archive.llm.name, "retrieval_only": retrieval_only, "limit": limit,
         "citation_judge": None if retrieval_only or support is None else getattr(support, "name", type(support).__name__),

@@ -38,7 +38,7 @@ from .generate import generate
 from .llm import LLM, LlamaCppLLM, OpenAILLM
 from .pack import condense, fit
 from .prompt import build_messages
-from .retrieve import KEYWORD_WEIGHT, Retriever
+from .retrieve import KEYWORD_WEIGHT, Ranking, Retriever
 from .support import LexicalSupport, Support
 from .types import Answer, Citation, Hit, Message, Query, Reply
 from .understand import understand
@@ -53,7 +53,8 @@ class Archive:
 
     ``llm`` may be a function that loads the model when the first question needs it.
     ``excerpt_tokens`` above 0 shows the model only the passages' sentences closest to the
-    question, about that many tokens in all (`rag.pack.condense`).
+    question, about that many tokens in all (`rag.pack.condense`). ``question_filters`` False
+    does not read dates and outlets from questions (for comparison runs).
     """
 
     def __init__(
@@ -70,6 +71,7 @@ class Archive:
         models_dir: Path | None = None,
         passage_tokens: int = PASSAGE_TOKENS,
         excerpt_tokens: int = EXCERPT_TOKENS,
+        question_filters: bool = True,
     ):
         self.path = path
         self.store = store
@@ -80,6 +82,7 @@ class Archive:
         self.models_dir = models_dir or models.default_models_dir()
         self.passage_tokens = passage_tokens
         self.excerpt_tokens = excerpt_tokens
+        self.question_filters = question_filters
         self._llm = llm
         self._chunker = chunker
         self._generating = threading.Lock()
@@ -96,7 +99,9 @@ class Archive:
         models_dir: Path | None = None,
         top_k: int = 4,
         keyword_weight: float | None = None,
+        ranking: Ranking = "default",
         excerpt_tokens: int | None = None,
+        question_filters: bool = True,
         create: bool = True,
         chroma_url: str | None = None,
         llm_url: str | None = None,
@@ -108,7 +113,8 @@ class Archive:
         or to the OpenAI-compatible server at ``llm_url`` (``model`` then names the server's model,
         ``default`` letting the server choose). ``chroma_url`` keeps the passages in a Chroma
         server instead of the folder; the folder remembers it, and still holds the manifest.
-        ``keyword_weight`` (default `rag.retrieve.KEYWORD_WEIGHT`) 0 ranks by embeddings alone.
+        ``keyword_weight`` (default `rag.retrieve.KEYWORD_WEIGHT`) 0 ranks by sentence vectors alone;
+        ``ranking`` ``dense`` or ``keyword`` ranks by passage vectors or keywords alone (for comparison).
         """
         path = Path(path).expanduser()
         marker = path / MARKER_FILE
@@ -137,8 +143,10 @@ class Archive:
         return cls(
             path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir))),
             manifest=manifest,
-            retriever=Retriever(store, embedder, top_k=top_k, keyword_weight=KEYWORD_WEIGHT if keyword_weight is None else keyword_weight),
+            retriever=Retriever(store, embedder, top_k=top_k, ranking=ranking,
+                                keyword_weight=KEYWORD_WEIGHT if keyword_weight is None else keyword_weight),
             models_dir=models_dir, excerpt_tokens=EXCERPT_TOKENS if excerpt_tokens is None else excerpt_tokens,
+            question_filters=question_filters,
         )
 
     @staticmethod
@@ -203,7 +211,8 @@ class Archive:
 
         Relative dates count from ``as_of``, by default the newest article's date.
         """
-        return understand(question, as_of or self.as_of(), self.manifest.outlets(), history, filters, self.llm if history else None)
+        return understand(question, as_of or self.as_of(), self.manifest.outlets(), history, filters, self.llm if history else None,
+                          read_dates_and_outlets=self.question_filters)
 
     def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         """The passages for a question as it is written: dense and keyword rankings fused, within ``filters``."""

@@ -22,6 +22,7 @@ _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+\])+")
 _SPACES = re.compile(r"[ \t]+([.,;:!?])")
 _REFERENCE_WORD = re.compile(r"\b(?:passages?|sources?|pasajes?|fuentes?)\b", re.I)
 _WORD = re.compile(r"\w{4,}")
+EVIDENCE_MARGIN = 0.03  # a second sentence is evidence too when it is this close to the best one
 
 
 def clean_markers(text: str, n_passages: int) -> tuple[str, list[int]]:
@@ -145,8 +146,17 @@ def citations(cited: Sequence[int], hits: Sequence[Hit], text: str = "", unsuppo
         out.append(Citation(
             n=n, article_id=chunk.article_id, title=source.title, source=source.outlet, published_at=source.day,
             url=source.url, quote=best_quote([c for c, ns in claims if n in ns], chunk.text), passage=chunk.text,
+            evidence=evidence(hits[n - 1]),
         ))
     return out
+
+
+def evidence(hit: Hit, most: int = 2) -> tuple[str, ...]:
+    """The hit's best sentence, and the next ones within `EVIDENCE_MARGIN` of it (``most`` in all)."""
+    if not hit.evidence:
+        return ()
+    best = hit.evidence[0][1]
+    return tuple(s for s, score in hit.evidence[:most] if score >= best - EVIDENCE_MARGIN)
 
 
 def best_quote(claims: Sequence[str], passage: str) -> str:

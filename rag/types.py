@@ -66,6 +66,7 @@ class Citation:
     quote: str
     alternates: tuple[dict, ...] = ()  # other outlets' copies of the article: id, source, url, published_at, title
     passage: str = ""  # the whole retrieved passage the quote comes from
+    evidence: tuple[str, ...] = ()  # the passage's sentences that answer the question best (retrieval's, see `Hit.evidence`)
 
     @property
     def about(self) -> str:

@@ -192,6 +192,9 @@ def test_dates_and_outlets_in_a_question_or_flags_filter_retrieval(fake_archive)
     assert {h.chunk.article_id for h in hits} == {"a1", "a2"}
     hits, _ = fake_archive.search("harbour", filters=Filters(language="es"))
     assert {h.chunk.article_id for h in hits} == {"a2"}
+    fake_archive.question_filters = False  # for comparison runs: the question is searched as it is
+    query = fake_archive.understand("What was built according to Diario Norte?")
+    assert (query.search, query.filters, query.outlets) == ("What was built according to Diario Norte?", Filters(), ())
 
 
 def test_a_passage_outside_the_questions_filters_that_answers_better_widens_the_search(fake_archive):

@@ -27,6 +27,7 @@ def consistent(archive: Archive) -> dict[str, int]:
     assert all(e.state in ("indexed", "copy") for e in entries.values())
     indexed = {i: e.chunks for i, e in entries.items() if e.state == "indexed"}
     assert chunks == indexed  # no orphan chunks, no article missing a chunk
+    assert archive.store.sentences.chunk_ids() == set(archive.store.collection.get()["ids"])  # every chunk's sentences, no others
     return chunks
 
 
@@ -190,3 +191,19 @@ def test_dates_outlets_and_languages_work_as_store_filters(tmp_path, articles_fi
     assert {c.article_id for c, _ in archive.store.query(query, 10, Filters(language="es"))} == {"a2"}
     chunk, _ = archive.store.query(query, 1)[0]
     assert chunk.ingested_ts >= before and chunk.source.published_ts < before  # publication, not ingest time
+
+
+def test_every_chunk_gets_its_sentence_vectors_and_an_older_archive_gets_them_at_its_next_ingest(tmp_path, articles_file):
+    from index.language import split_sentences
+
+    archive = open_archive(tmp_path / "arch")
+    archive.ingest([articles_file])
+    chunk = archive.store.query(archive.embedder.embed_query("harbour"), 1)[0][0]
+    [sentences] = archive.store.sentences.get([chunk.id]).values()
+    assert sentences.texts(chunk.text) == split_sentences(chunk.text)
+    assert sentences.vectors.shape == (len(sentences.spans), archive.embedder.embed_query("x").shape[0])
+    archive.store.sentences.db.execute("DELETE FROM sentences")  # as in an archive built before sentence vectors
+    assert archive.ingest([articles_file]).unchanged == 2
+    consistent(archive)
+    archive.remove(["a1"])
+    assert not any(i.startswith("a1#") for i in archive.store.sentences.chunk_ids())

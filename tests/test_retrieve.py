@@ -109,3 +109,25 @@ def test_a_filtered_dense_search_scans_the_kept_chunks_as_chroma_would(tmp_path)
     hits = archive.retrieve("harbour budget strike", 4, filters=window)
     assert hits and all(h.chunk.source.outlet == "Diario" for h in hits)
     assert keyword.nearest(query, 5, mask * 0) == []
+
+
+def test_a_passage_is_ranked_by_its_sentence_closest_to_the_question_which_is_its_evidence(tmp_path):
+    from rag import Archive
+
+    from .conftest import write_jsonl
+
+    records = [
+        {"id": "diffuse", "text": "When the harbour opened, ships came. The master plan did not say how. Resign, some said."},
+        {"id": "exact", "text": "Council elections are in May with candidates from seven parties across the region. "
+                                "The harbour master did resign on Monday. Budget talks between unions and employers resume soon."},
+    ]
+    archive = Archive.open(tmp_path / "arch", embedder=FakeEmbedder(), llm=FakeLLM())
+    archive.ingest([write_jsonl(tmp_path / "r.jsonl", records)])
+    archive.retriever.keyword_weight = 0
+    hits = archive.retrieve("When did the harbour master resign?", 2)
+    assert [h.chunk.article_id for h in hits] == ["exact", "diffuse"]
+    assert hits[0].evidence[0][0] == "The harbour master did resign on Monday."  # the sentence that answers
+    assert [s for s, _ in hits[0].evidence][1:] and hits[0].evidence[0][1] > hits[0].evidence[1][1]
+    archive.retriever.ranking = "dense"  # whole-passage vectors alone: the words spread over a passage win, with no evidence
+    hits = archive.retrieve("When did the harbour master resign?", 2)
+    assert [h.chunk.article_id for h in hits] == ["diffuse", "exact"] and all(h.evidence == () for h in hits)

@@ -101,3 +101,14 @@ def test_archive_search_urls_and_model_settings(server, fake_archive, tmp_path, 
 
     status = client.predict("nonexistent-model", api_name="/model")
     assert status.startswith("Error: ") and "nonexistent-model" in status
+
+
+def test_the_sources_bold_the_sentences_that_answer_and_say_when_the_search_went_beyond_the_question(fake_archive):
+    from ui.app import WIDENED, _bold, respond
+
+    assert _bold("One. Two three. Four.", ["Two three.", "three. Four."]) == "One. **Two three. Four.**"
+    fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
+    *_, (text, sources) = respond(fake_archive, "What did the harbour master say about repairs, according to Diario Norte?")
+    assert WIDENED in sources and "**The harbour master said repairs cost 2 million euros.**" in sources
+    *_, (text, sources) = respond(fake_archive, "What did the harbour master say about repairs?")
+    assert WIDENED not in sources

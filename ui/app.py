@@ -42,23 +42,41 @@ LINK_CITATIONS = """
 """
 
 
+WIDENED = ("ℹ _Some passages are from outside the dates or outlets the question names: "
+           "they answered it better than those inside._\n")
+
+
 def sources_markdown(answer: Answer) -> str:
     """The cited passages as Markdown: number, title, outlet, date, link, the passage with the
-    quoted sentences in bold, other outlets that ran the story, and unsupported sentences."""
-    lines = [f"⚠ _Not supported by its sources:_ {s}\n" for s in answer.unsupported]
+    sentences that answer the question and those the answer quotes in bold, other outlets that ran
+    the story, unsupported sentences, and a note when passages come from outside the question's filters."""
+    lines = [f"⚠ _Not supported by its sources:_ {s}\n" for s in answer.unsupported] + ([WIDENED] if answer.widened else [])
     if not answer.citations:
         return "\n".join(lines + ["_No sources cited._"])
     for c in answer.citations:
         title = f"[{c.title}]({c.url})" if c.url else c.title
-        passage = (c.passage or c.quote).replace("\n", " ")
-        quote = c.quote.replace("\n", " ")
-        if quote and quote != passage and quote in passage:
-            passage = passage.replace(quote, f"**{quote}**", 1)
+        passage = _bold(c.passage or c.quote, [c.quote, *c.evidence] if c.quote != c.passage else list(c.evidence))
         lines.append(f'<span id="source-{c.n}"></span>**[{c.n}]** {title}' + (f" — {c.about}" if c.about else "") + f"\n> {passage}\n")
         for alt in c.alternates:
             link = f"[{alt['source'] or alt['id']}]({alt['url']})" if alt["url"] else (alt["source"] or alt["id"])
             lines.append(f"  _also published by_ {link}" + (f", {alt['published_at']}" if alt["published_at"] else "") + "\n")
     return "\n".join(lines)
+
+
+def _bold(passage: str, parts: list[str]) -> str:
+    """``passage`` on one line with each of ``parts`` found in it in bold (overlapping ones merged)."""
+    spans = sorted((i, i + len(p)) for p in parts if p and (i := passage.find(p)) >= 0)
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, at = "", 0
+    for start, end in merged:
+        out += passage[at:start] + f"**{passage[start:end].strip()}**" + (" " if passage[start:end].endswith(" ") else "")
+        at = end
+    return (out + passage[at:]).replace("\n", " ")
 
 
 def _history(history: list) -> list[dict]:

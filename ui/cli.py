@@ -21,7 +21,8 @@ Opener = Callable[..., Archive]  # opens the configured archive: opener(create=F
 
 
 def main(argv: list[str] | None = None, archive: Archive | None = None) -> int:
-    """Run one command; ``archive``, when given, is used instead of opening the configured one."""
+    """Run one command; ``archive``, when given, is used as it is instead of opening the configured one
+    (the flags that choose how to open an archive then do not apply)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] in (["eval", "import"], ["eval", "compare"]):  # `newsrag eval import|compare ...`
         argv = [f"eval-{argv[1]}", *argv[2:]]
@@ -45,7 +46,8 @@ def main(argv: list[str] | None = None, archive: Archive | None = None) -> int:
 def open_archive(config: Config, create: bool = False) -> Archive:
     return Archive.open(
         config.archive, embedder=config.embedder, model=config.model, models_dir=config.models_dir, top_k=config.top_k,
-        keyword_weight=config.keyword_weight, excerpt_tokens=config.excerpt_tokens,
+        keyword_weight=config.keyword_weight, ranking=config.ranking, excerpt_tokens=config.excerpt_tokens,
+        question_filters=config.question_filters,
         create=create, chroma_url=config.chroma_url, llm_url=config.llm_url,
     )
 
@@ -121,7 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--excerpt-tokens", type=int, metavar="N",
                    help="show the model only the passages' sentences closest to the question (default 0: whole passages)")
     p.add_argument("--keyword-weight", type=float, metavar="W",
-                   help="weight of the keyword ranking in the fusion (default 0.5; 0 = dense retrieval only)")
+                   help="weight of the keyword ranking in the fusion, times the share of the question's words it matches "
+                        "(default 0.5; 0: sentence vectors alone)")
+    p.add_argument("--ranking", choices=["default", "dense", "keyword"],
+                   help="default; dense: whole-passage vectors alone; keyword: BM25 alone (for comparison)")
+    p.add_argument("--question-filters", choices=["on", "off"],
+                   help="read dates and outlets named in questions as filters (default on; off for comparison)")
     p.add_argument("--judge", default="answer", metavar="MODEL",
                    help="citation judge: answer (the answering model, default), small, default, a .gguf path, or none")
 
@@ -264,6 +271,8 @@ def show_answer(stream: Iterable[str | Answer], live: bool) -> Answer:
     print()
     for sentence in answer.unsupported:
         print(f"(not supported by its sources: {sentence})")
+    if answer.widened:
+        print("(some passages are from outside the dates or outlets the question names: they answered it better)")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:

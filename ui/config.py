@@ -25,6 +25,8 @@ class Config:
     models_dir: Path = field(default_factory=default_models_dir)
     top_k: int = 4
     keyword_weight: float | None = None  # None: the retriever's default; 0: embeddings alone
+    ranking: str = "default"  # "dense" (passage vectors alone) or "keyword" (BM25 alone), for comparison runs
+    question_filters: bool = True  # read dates and outlets named in questions as filters
     excerpt_tokens: int | None = None  # None: the archive's default; 0: whole passages
     chroma_url: str | None = None  # a Chroma server instead of the archive folder's own store
     llm_url: str | None = None  # an OpenAI-compatible server instead of the local model
@@ -50,8 +52,8 @@ class Config:
                 raw = int(raw)
             elif f.name == "keyword_weight":
                 raw = float(raw)
-            elif f.name == "debug":
-                raw = str(raw).lower() not in ("0", "false", "no", "")
+            elif f.name in ("debug", "question_filters"):
+                raw = str(raw).lower() not in ("0", "false", "no", "off", "")
             values[f.name] = raw
         return cls(**values)
 

@@ -31,20 +31,22 @@ def understand(
     history: Sequence[Message] = (),
     filters: Filters | None = None,
     llm: LLM | None = None,
+    read_dates_and_outlets: bool = True,
 ) -> Query:
     """The `Query` for ``question``, asked on ``as_of`` of an archive holding ``outlets``.
 
     ``filters`` (given by the user) win over those read from the question, field by field. With
     ``history``, ``llm`` rewrites the question into one that stands alone before it is searched;
-    language and kind are those of the question as asked.
+    language and kind are those of the question as asked. ``read_dates_and_outlets`` False
+    searches the question as it is, with the user's filters alone (for comparison runs).
     """
     standing = standalone(question, history, llm) if history and llm is not None else question
-    search, read = read_filters(standing, as_of, outlets)
+    search, read = read_filters(standing, as_of, outlets) if read_dates_and_outlets else (standing, Filters())
     if read.until:
         read = replace(read, until=read.until + report_lag(read))
     return Query(
         question=question, language=question_language(question), kind=kind_of(question), search=search,
-        filters=read.merge(filters) if filters else read, explicit=filters or Filters(), outlets=named(standing, outlets),
+        filters=read.merge(filters) if filters else read, explicit=filters or Filters(), outlets=named(standing, outlets) if read_dates_and_outlets else (),
         history=tuple(history),
     )
 
