@@ -89,7 +89,8 @@ class Retriever:
         within = query.filters
         named = [o for o in query.outlets if not query.explicit.sources and (not read or within.sources and o not in within.sources)]
         scopes = [within, *(within.merge(Filters(sources=(outlet,))) for outlet in named)]
-        hits = self._search(query.search, scopes, k, per_article, widen=query.explicit if read else None)
+        widen = (query.explicit, query.standalone or query.search) if read else None
+        hits = self._search(query.search, scopes, k, per_article, widen)
         if timeline:
             hits = [Hit(h.chunk, h.score, i, evidence=h.evidence) for i, h in enumerate(sorted(hits, key=_published), start=1)]
         return hits
@@ -100,23 +101,34 @@ class Retriever:
         return self._search(text, [filters or Filters()], top_k, per_article)
 
     def _search(self, text: str, scopes: Sequence[Filters], top_k: int | None, per_article: int | None,
-                widen: Filters | None = None) -> list[Hit]:
-        """The rankings of ``text`` within each of ``scopes``, added up; and within ``widen`` too when
-        its best passage beats theirs by `WIDEN_MARGIN` (or they keep nothing)."""
+                widen: tuple[Filters, str] | None = None) -> list[Hit]:
+        """The rankings of ``text`` within each of ``scopes``, added up; and, when ``widen`` is given
+        as (filters, text), its ranking too when its best passage beats theirs by `WIDEN_MARGIN`
+        (or they keep nothing). A widened search looks for the question with its dates and outlets:
+        there they are part of what is asked."""
         top_k = top_k or self.top_k
         n = max(self.candidates, top_k * 3)
-        embedding = None if self.ranking == "keyword" else self.embedder.embed_query(text)
+        embed = (lambda t: None) if self.ranking == "keyword" else self.embedder.embed_query
+        embedding = embed(text)
         sentences: dict = {}
         ranked = [self._rank(text, embedding, scope, n, sentences) for scope in scopes]
         if widen is not None:
-            wide = self._rank(text, embedding, widen, n, sentences)
-            inside = max((r.best for r in ranked if r.rankings), default=float("-inf"))
-            if wide.best > inside + WIDEN_MARGIN:
+            scope, asked = widen
+            asked_embedding = embedding if asked == text else embed(asked)
+            wide = self._rank(asked, asked_embedding, scope, n, sentences)
+            if wide.best > self._inside_best(ranked, asked_embedding, sentences) + WIDEN_MARGIN:
                 ranked.append(wide)
         rankings = [r for scope in ranked for r in scope.rankings]
         weights = [w for scope in ranked for w in scope.weights]
         hits = fuse([[(c, 0.0) for c in r] for r in rankings], top_k, per_article or self.per_article, weights)
         return [Hit(h.chunk, h.score, h.rank, evidence=_evidence(h.chunk, sentences.get(h.chunk.id), embedding)) for h in hits]
+
+    def _inside_best(self, ranked: Sequence[_Ranked], embedding: np.ndarray | None, sentences: dict) -> float:
+        """The best similarity to ``embedding`` among the candidates of ``ranked``, as the widened search measures it."""
+        candidates = list({c.id: c for r in ranked for c in r.candidates}.values())
+        if embedding is None or not candidates:
+            return max((r.best for r in ranked), default=float("-inf"))
+        return max(self._best_sentences(candidates, embedding, sentences, self.keyword_index()).values())
 
     def _rank(self, text: str, embedding: np.ndarray | None, scope: Filters, n: int, sentences: dict) -> _Ranked:
         """The rankings of ``text`` within ``scope`` and their weights; ``sentences`` collects the candidates'."""
@@ -125,10 +137,11 @@ class Retriever:
         found = keyword.search(text, n, mask) if self.ranking != "dense" and self.keyword_weight > 0 else []
         words = [c for c, _ in found]
         if self.ranking == "keyword":
-            return _Ranked([words], [1.0], float(found[0][1]) if found else float("-inf"))
+            return _Ranked([words], [1.0], float(found[0][1]) if found else float("-inf"), words)
         dense = self._dense(keyword, embedding, n, mask, scope)
         if self.ranking == "dense":
-            return _Ranked([[c for c, _ in dense]], [1.0], dense[0][1] if dense else float("-inf"))
+            chunks = [c for c, _ in dense]
+            return _Ranked([chunks], [1.0], dense[0][1] if dense else float("-inf"), chunks)
         candidates = list({c.id: c for c in [*(c for c, _ in dense), *words]}.values())
         missing = [c.id for c in candidates if c.id not in sentences]
         if self.store.sentences is not None and missing:
@@ -136,9 +149,9 @@ class Retriever:
         best = self._best_sentences(candidates, embedding, sentences, keyword)
         by_sentence = sorted(candidates, key=lambda c: -best[c.id])
         if not words:
-            return _Ranked([by_sentence], [1.0], best[by_sentence[0].id] if by_sentence else float("-inf"))
+            return _Ranked([by_sentence], [1.0], best[by_sentence[0].id] if by_sentence else float("-inf"), by_sentence)
         held = max(keyword.coverage(text, c) for c in words[:KEYWORD_DEPTH])
-        return _Ranked([by_sentence, words], [1.0, self.keyword_weight * held], best[by_sentence[0].id])
+        return _Ranked([by_sentence, words], [1.0, self.keyword_weight * held], best[by_sentence[0].id], by_sentence)
 
     def _dense(self, keyword: KeywordIndex, embedding: np.ndarray, n: int, mask: np.ndarray | None,
                scope: Filters) -> list[tuple[Chunk, float]]:
@@ -164,11 +177,12 @@ class Retriever:
 
 
 class _Ranked(NamedTuple):
-    """The rankings of one scope, their fusion weights, and the best candidate's similarity."""
+    """The rankings of one scope, their fusion weights, the best candidate's similarity, and the candidates."""
 
     rankings: list[list[Chunk]]
     weights: list[float]
     best: float
+    candidates: list[Chunk]
 
 
 def _evidence(chunk: Chunk, sentences, embedding: np.ndarray | None) -> tuple[tuple[str, float], ...]:

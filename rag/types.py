@@ -20,6 +20,7 @@ class Query:
     language: str  # ISO 639-1 code of the question: the answer's language
     kind: Kind  # a fact ("answer"), a yes-or-no question, or how a story developed ("timeline")
     search: str  # what retrieval looks for: the question made standalone, without the dates and outlets read as filters
+    standalone: str = ""  # the question made standalone, dates and outlets included: what a widened search looks for
     filters: Filters = Filters()  # what to search within: the filters read from the question, explicit ones winning
     explicit: Filters = Filters()  # the caller's filters alone: always kept; ``filters`` only add to them
     outlets: tuple[str, ...] = ()  # the outlets the question names, in any context: each is also searched within

@@ -201,10 +201,11 @@ def test_a_passage_outside_the_questions_filters_that_answers_better_widens_the_
     from rag import Filters
 
     # Diario Norte has nothing on the harbour: Coast Times' passage answers, and the answer says it looked further
-    hits, _ = fake_archive.search("What did the harbour master say about repairs, according to Diario Norte?")
+    question = "According to Diario Norte, the harbour master said repairs cost how many million euros?"
+    hits, _ = fake_archive.search(question)
     assert [h.chunk.article_id for h in hits] == ["a2", "a1"]  # what the question names still comes first
     fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
-    answer = fake_archive.ask("What did the harbour master say about repairs, according to Diario Norte?")
+    answer = fake_archive.ask(question)
     assert answer.widened and answer.to_dict()["widened"] is True
     assert not fake_archive.ask("What did the harbour master say about repairs?").widened
     # the user's own filters are never widened

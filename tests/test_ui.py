@@ -108,7 +108,7 @@ def test_the_sources_bold_the_sentences_that_answer_and_say_when_the_search_went
 
     assert _bold("One. Two three. Four.", ["Two three.", "three. Four."]) == "One. **Two three. Four.**"
     fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
-    *_, (text, sources) = respond(fake_archive, "What did the harbour master say about repairs, according to Diario Norte?")
+    *_, (text, sources) = respond(fake_archive, "According to Diario Norte, the harbour master said repairs cost how many million euros?")
     assert WIDENED in sources and "**The harbour master said repairs cost 2 million euros.**" in sources
     *_, (text, sources) = respond(fake_archive, "What did the harbour master say about repairs?")
     assert WIDENED not in sources

@@ -45,7 +45,7 @@ def understand(
     if read.until:
         read = replace(read, until=read.until + report_lag(read))
     return Query(
-        question=question, language=question_language(question), kind=kind_of(question), search=search,
+        question=question, language=question_language(question), kind=kind_of(question), search=search, standalone=standing,
         filters=read.merge(filters) if filters else read, explicit=filters or Filters(), outlets=named(standing, outlets) if read_dates_and_outlets else (),
         history=tuple(history),
     )
