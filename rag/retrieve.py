@@ -28,6 +28,7 @@ the count (an update of the same length) needs `refresh`.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Literal, NamedTuple, Sequence
 
 import numpy as np
@@ -87,10 +88,11 @@ class Retriever:
         k, per_article = (max(top_k or self.top_k, TIMELINE_PASSAGES), 1) if timeline else (top_k, None)
         read = query.filters != query.explicit
         within = query.filters
-        named = [o for o in query.outlets if not query.explicit.sources and (not read or within.sources and o not in within.sources)]
-        scopes = [within, *(within.merge(Filters(sources=(outlet,))) for outlet in named)]
+        outlets = () if query.explicit.sources else query.outlets
+        named = [o for o in outlets if not read or within.sources and o not in within.sources]
+        scopes = [(query.search, within), *((query.search, within.merge(Filters(sources=(o,)))) for o in named)]
         widen = (query.explicit, query.standalone or query.search) if read else None
-        hits = self._search(query.search, scopes, k, per_article, widen)
+        hits = self._search(scopes, k, per_article, widen)
         if timeline:
             hits = [Hit(h.chunk, h.score, i, evidence=h.evidence) for i, h in enumerate(sorted(hits, key=_published), start=1)]
         return hits
@@ -98,9 +100,9 @@ class Retriever:
     def search(self, text: str, top_k: int | None = None, filters: Filters | None = None,
                per_article: int | None = None) -> list[Hit]:
         """The ``top_k`` chunks for ``text`` within ``filters``."""
-        return self._search(text, [filters or Filters()], top_k, per_article)
+        return self._search([(text, filters or Filters())], top_k, per_article)
 
-    def _search(self, text: str, scopes: Sequence[Filters], top_k: int | None, per_article: int | None,
+    def _search(self, scopes: Sequence[tuple[str, Filters]], top_k: int | None, per_article: int | None,
                 widen: tuple[Filters, str] | None = None) -> list[Hit]:
         """The rankings of ``text`` within each of ``scopes``, added up; and, when ``widen`` is given
         as (filters, text), its ranking too when its best passage beats theirs by `WIDEN_MARGIN`
@@ -109,18 +111,22 @@ class Retriever:
         top_k = top_k or self.top_k
         n = max(self.candidates, top_k * 3)
         embed = (lambda t: None) if self.ranking == "keyword" else self.embedder.embed_query
-        embedding = embed(text)
+        text = scopes[0][0]
+        embeddings = {t: embed(t) for t in dict.fromkeys(t for t, _ in scopes)}
+        embedding = embeddings[text]
         sentences: dict = {}
-        ranked = [self._rank(text, embedding, scope, n, sentences) for scope in scopes]
+        ranked = [self._rank(t, embeddings[t], scope, n, sentences) for t, scope in scopes]
+        wide = None
         if widen is not None:
             scope, asked = widen
-            asked_embedding = embedding if asked == text else embed(asked)
+            asked_embedding = embeddings[asked] if asked in embeddings else embed(asked)
             wide = self._rank(asked, asked_embedding, scope, n, sentences)
             if wide.best > self._inside_best(ranked, asked_embedding, sentences) + WIDEN_MARGIN:
                 ranked.append(wide)
-        rankings = [r for scope in ranked for r in scope.rankings]
-        weights = [w for scope in ranked for w in scope.weights]
-        hits = fuse([[(c, 0.0) for c in r] for r in rankings], top_k, per_article or self.per_article, weights)
+        per_article = per_article or self.per_article
+        hits = _fuse(ranked, top_k, per_article)
+        if wide is not None and len(hits) < top_k:  # the filters keep too little: the wider search fills the rest
+            hits = fill(hits, _fuse([wide], top_k, per_article), top_k, per_article)
         return [Hit(h.chunk, h.score, h.rank, evidence=_evidence(h.chunk, sentences.get(h.chunk.id), embedding)) for h in hits]
 
     def _inside_best(self, ranked: Sequence[_Ranked], embedding: np.ndarray | None, sentences: dict) -> float:
@@ -183,6 +189,26 @@ class _Ranked(NamedTuple):
     weights: list[float]
     best: float
     candidates: list[Chunk]
+
+
+def _fuse(ranked: Sequence[_Ranked], k: int, per_article: int) -> list[Hit]:
+    """The rankings of ``ranked``, fused with their weights."""
+    rankings = [[(c, 0.0) for c in r] for scope in ranked for r in scope.rankings]
+    return fuse(rankings, k, per_article, [w for scope in ranked for w in scope.weights])
+
+
+def fill(hits: Sequence[Hit], more: Sequence[Hit], k: int, per_article: int) -> list[Hit]:
+    """``hits``, then those of ``more`` they do not hold, up to ``k`` in all and ``per_article`` chunks an article."""
+    out, taken = list(hits), Counter(h.chunk.article_id for h in hits)
+    held = {h.chunk.id for h in hits}
+    for hit in more:
+        if len(out) == k:
+            break
+        if hit.chunk.id in held or taken[hit.chunk.article_id] >= per_article:
+            continue
+        taken[hit.chunk.article_id] += 1
+        out.append(Hit(hit.chunk, hit.score, len(out) + 1))
+    return out
 
 
 def _evidence(chunk: Chunk, sentences, embedding: np.ndarray | None) -> tuple[tuple[str, float], ...]:

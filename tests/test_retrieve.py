@@ -131,3 +131,14 @@ def test_a_passage_is_ranked_by_its_sentence_closest_to_the_question_which_is_it
     archive.retriever.ranking = "dense"  # whole-passage vectors alone: the words spread over a passage win, with no evidence
     hits = archive.retrieve("When did the harbour master resign?", 2)
     assert [h.chunk.article_id for h in hits] == ["diffuse", "exact"] and all(h.evidence == () for h in hits)
+
+
+def test_fill_tops_up_hits_in_order_without_repeats_or_passing_the_article_cap():
+    from rag.retrieve import fill
+
+    a1, a2, b1, c1 = (chunk(i, i[0], i) for i in ("a1", "a2", "b1", "c1"))
+    inside = fuse([[(a1, 0.9)]], k=4, per_article=2)
+    outside = fuse([[(a1, 0.9), (a2, 0.8), (b1, 0.7), (c1, 0.6)]], k=4, per_article=2)
+    hits = fill(inside, outside, k=3, per_article=1)
+    assert [h.chunk.id for h in hits] == ["a1", "b1", "c1"] and [h.rank for h in hits] == [1, 2, 3]
+    assert fill(outside[:3], inside, k=3, per_article=2) == outside[:3]
