@@ -15,7 +15,8 @@ is searched within them and, when it names outlets besides those it reads as fil
 report by The Age, did TechCrunch ..."), within each of those too; when a passage outside them
 answers better (its best sentence is closer to the question by more than `WIDEN_MARGIN`), as for
 a date that is an event's rather than a publication's, the search is widened to the whole
-archive and its ranking added. A question that names outlets but reads no filter is also searched
+archive and its ranking added; when they keep fewer passages than asked for, the whole archive's
+best fill the rest, after them. A question that names outlets but reads no filter is also searched
 within each of them. The rankings are added up. The user's own filters are hard. No second-stage cross-encoder: the one that installs offline is English-only and made
 English-to-Spanish ranking worse (docs/RESULTS.md). Chunks without sentence vectors (archives
 built before them, until their next ingest) are ranked by their whole-passage similarity.
