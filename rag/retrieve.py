@@ -30,7 +30,7 @@ the count (an update of the same length) needs `refresh`.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal, NamedTuple, Sequence
+from typing import Iterable, Literal, NamedTuple, Sequence
 
 import numpy as np
 
@@ -89,11 +89,10 @@ class Retriever:
         k, per_article = (max(top_k or self.top_k, TIMELINE_PASSAGES), 1) if timeline else (top_k, None)
         read = query.filters != query.explicit
         within = query.filters
-        outlets = () if query.explicit.sources else query.outlets
-        named = [o for o in outlets if not read or within.sources and o not in within.sources]
-        scopes = [(query.search, within), *((query.search, within.merge(Filters(sources=(o,)))) for o in named)]
+        named = [o for o in query.outlets if not query.explicit.sources and (not read or within.sources and o not in within.sources)]
+        scopes = [within, *(within.merge(Filters(sources=(outlet,))) for outlet in named)]
         widen = (query.explicit, query.standalone or query.search) if read else None
-        hits = self._search(scopes, k, per_article, widen)
+        hits = self._search(query.search, scopes, k, per_article, widen)
         if timeline:
             hits = [Hit(h.chunk, h.score, i, evidence=h.evidence) for i, h in enumerate(sorted(hits, key=_published), start=1)]
         return hits
@@ -101,9 +100,9 @@ class Retriever:
     def search(self, text: str, top_k: int | None = None, filters: Filters | None = None,
                per_article: int | None = None) -> list[Hit]:
         """The ``top_k`` chunks for ``text`` within ``filters``."""
-        return self._search([(text, filters or Filters())], top_k, per_article)
+        return self._search(text, [filters or Filters()], top_k, per_article)
 
-    def _search(self, scopes: Sequence[tuple[str, Filters]], top_k: int | None, per_article: int | None,
+    def _search(self, text: str, scopes: Sequence[Filters], top_k: int | None, per_article: int | None,
                 widen: tuple[Filters, str] | None = None) -> list[Hit]:
         """The rankings of ``text`` within each of ``scopes``, added up; and, when ``widen`` is given
         as (filters, text), its ranking too when its best passage beats theirs by `WIDEN_MARGIN`
@@ -112,15 +111,13 @@ class Retriever:
         top_k = top_k or self.top_k
         n = max(self.candidates, top_k * 3)
         embed = (lambda t: None) if self.ranking == "keyword" else self.embedder.embed_query
-        text = scopes[0][0]
-        embeddings = {t: embed(t) for t in dict.fromkeys(t for t, _ in scopes)}
-        embedding = embeddings[text]
+        embedding = embed(text)
         sentences: dict = {}
-        ranked = [self._rank(t, embeddings[t], scope, n, sentences) for t, scope in scopes]
+        ranked = [self._rank(text, embedding, scope, n, sentences) for scope in scopes]
         wide = None
         if widen is not None:
             scope, asked = widen
-            asked_embedding = embeddings[asked] if asked in embeddings else embed(asked)
+            asked_embedding = embedding if asked == text else embed(asked)
             wide = self._rank(asked, asked_embedding, scope, n, sentences)
             if wide.best > self._inside_best(ranked, asked_embedding, sentences) + WIDEN_MARGIN:
                 ranked.append(wide)
@@ -200,12 +197,18 @@ def _fuse(ranked: Sequence[_Ranked], k: int, per_article: int) -> list[Hit]:
 
 def fill(hits: Sequence[Hit], more: Sequence[Hit], k: int, per_article: int) -> list[Hit]:
     """``hits``, then those of ``more`` they do not hold, up to ``k`` in all and ``per_article`` chunks an article."""
-    out, taken = list(hits), Counter(h.chunk.article_id for h in hits)
     held = {h.chunk.id for h in hits}
-    for hit in more:
+    return _take([*hits, *(h for h in more if h.chunk.id not in held)], k, per_article)
+
+
+def _take(ranked: Iterable[Hit], k: int, per_article: int) -> list[Hit]:
+    """The first ``k`` of ``ranked`` with at most ``per_article`` chunks of one article, numbered from 1."""
+    out: list[Hit] = []
+    taken: Counter[str] = Counter()
+    for hit in ranked:
         if len(out) == k:
             break
-        if hit.chunk.id in held or taken[hit.chunk.article_id] >= per_article:
+        if taken[hit.chunk.article_id] >= per_article:
             continue
         taken[hit.chunk.article_id] += 1
         out.append(Hit(hit.chunk, hit.score, len(out) + 1))
@@ -229,19 +232,8 @@ def fuse(rankings: Sequence[Sequence[tuple[Chunk, float]]], k: int, per_article:
         for rank, (chunk, _) in enumerate(ranking, start=1):
             scores[chunk.id] = scores.get(chunk.id, 0.0) + weight / (RRF_K + rank)
             chunks[chunk.id] = chunk
-    out: list[Hit] = []
-    taken: dict[str, int] = {}
-    for cid in sorted(scores, key=lambda c: -scores[c]):
-        if scores[cid] <= 0:
-            break
-        article = chunks[cid].article_id
-        if taken.get(article, 0) >= per_article:
-            continue
-        taken[article] = taken.get(article, 0) + 1
-        out.append(Hit(chunks[cid], scores[cid], len(out) + 1))
-        if len(out) == k:
-            break
-    return out
+    ranked = sorted((c for c in scores if scores[c] > 0), key=lambda c: -scores[c])
+    return _take((Hit(chunks[c], scores[c], 0) for c in ranked), k, per_article)
 
 
 def _published(hit: Hit) -> int:
