@@ -9,7 +9,7 @@ from index.errors import InputError
 
 from .runner import RESULTS, read_results
 
-SECTIONS = ("retrieval", "answer", "citations", "latency")
+SECTIONS = ("retrieval", "answer", "classes", "citations", "latency")
 
 
 def compare(run_a: Path, run_b: Path) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import metrics
+from .classes import CLASSES
 
 KS = range(1, 11)
 
@@ -30,6 +31,7 @@ def summarize(records: Sequence[dict], config: dict) -> dict:
         },
         "hits_curve": {k: retrieval(lambda ranked, gold, k, n: metrics.hit_at(ranked, gold, k), k) for k in KS},
         "answer": None,
+        "classes": None,
         "citations": None,
         "latency": {
             "retrieval_ms_p50": _round(metrics.percentile([r["retrieval_ms"] for r in records], 50)),
@@ -50,6 +52,7 @@ def summarize(records: Sequence[dict], config: dict) -> dict:
             **{f"abstained_by_{why.replace(' ', '_')}": sum(r.get("abstention") == why for r in answered)
                for why in ("model", "unsupported", "no passages")},
         }
+        report["classes"] = {c: sum(c in (r.get("classes") or []) for r in answered) for c in CLASSES}
         judged = [r for r in answered if r.get("citation_recall") is not None]
         report["citations"] = {
             "recall": _round(metrics.mean(r["citation_recall"] for r in judged)),
@@ -79,7 +82,7 @@ def markdown(report: dict) -> str:
     lines = [f"# Evaluation: {report['n_questions']} questions ({report['n_with_evidence']} with evidence)", "",
              "| setting | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in report["config"].items()]
-    for section in ("retrieval", "answer", "citations", "latency"):
+    for section in ("retrieval", "answer", "classes", "citations", "latency"):
         values = report.get(section)
         lines += ["", f"## {section}", ""]
         if values is None:

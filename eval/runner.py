@@ -19,8 +19,11 @@ from rag import Archive, Hit
 from rag.support import Support
 from rag.types import Message
 
+from index.language import question_language as answer_language
+
 from . import metrics
 from .citations import alce
+from .classes import classify
 from .questions import Question
 
 RESULTS = "results.jsonl"
@@ -71,6 +74,8 @@ def run(
         "model": None if retrieval_only else archive.llm.name, "retrieval_only": retrieval_only, "limit": limit,
         "citation_judge": None if retrieval_only or support is None else getattr(support, "name", type(support).__name__),
     }
+    if not retrieval_only and hasattr(archive.llm, "replayed"):
+        config["replayed_replies"] = archive.llm.replayed  # answered from an earlier run's replies (eval.replay)
     return write_report(records, out, config)
 
 
@@ -104,6 +109,9 @@ def evaluate(
         correct=(not answer.abstained and metrics.contains_answer(answer.text, q.answers)) if answerable else answer.abstained,
         exact_match=metrics.exact_match(answer.text, q.answers) if answerable else None,
         f1=metrics.f1(answer.text, q.answers) if answerable else None,
+        classes=classify(answer, q.question, q.language or answer_language(q.question), q.answers),
+        repairs=answer.repairs or None,
+        withdrawn=answer.unsupported or None,
         ttft_s=round(answer.timings.get("ttft_s", 0.0), 3),
         total_s=round(answer.timings.get("total_s", 0.0), 3),
         **{k: answer.usage[k] for k in ("prompt_tokens", "cached_tokens", "completion_tokens") if k in answer.usage},

@@ -45,6 +45,11 @@ MONTHS = {  # month name or abbreviation -> number; English and Spanish
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
             "lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
+# Words that answer "when" without a number or a month: times of day, days counted from today, seasons.
+WHEN_WORDS = frozenset("""noon midnight morning afternoon evening night yesterday today tomorrow tonight week month year
+    spring summer autumn fall winter weekend mediodía medianoche mañana tarde noche ayer hoy anoche semana mes año
+    primavera verano otoño invierno""".split())
+
 MIN_LETTERS_FOR_LANGUAGE = 20
 
 
@@ -119,8 +124,58 @@ def sentence_pieces(text: str) -> list[str]:
     return _PIECES.split(text)
 
 
+# Words that multiply the number before them ("12 mil millones" = 12 x 10^3 x 10^6), as powers of ten.
+# The Spanish "billón" is 10^12, the English "billion" 10^9.
+MAGNITUDES = {
+    "thousand": 3, "thousands": 3, "k": 3, "million": 6, "millions": 6, "m": 6, "mn": 6, "billion": 9, "billions": 9,
+    "bn": 9, "trillion": 12,
+    "mil": 3, "millón": 6, "millon": 6, "millones": 6, "millardo": 9, "millardos": 9, "billón": 12, "billon": 12, "billones": 12,
+}
+# How each language writes a power of ten after a number, largest first.
+MAGNITUDE_WORDS = {
+    "en": ((12, "trillion"), (9, "billion"), (6, "million"), (3, "thousand")),
+    "es": ((12, "billones"), (9, "mil millones"), (6, "millones"), (3, "mil")),
+}
+# Units written beside a number -> a unit code. Percentages, and currencies before or after the number.
+UNITS = {
+    "%": "%", "percent": "%", "per cent": "%", "por ciento": "%", "pct": "%",
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "dólar": "USD", "dólares": "USD",
+    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "libra": "GBP", "libras": "GBP",
+}
+# Separators: a point or comma followed by exactly three digits groups thousands ("3.200", "3,200"),
+# any other is a decimal mark ("1,5", "1.5"), in English and Spanish alike.
+DECIMAL_MARKS = {"en": ".", "es": ","}
+THOUSANDS_SEPARATORS = {"en": ",", "es": "."}
+
 # Words that join the items of a list ("2000 and 2001", "Diario del Sur y La Voz"), per language.
 CONJUNCTIONS = {
     "en": ("and", "or"), "es": ("y", "e", "o", "u"), "fr": ("et", "ou"), "de": ("und", "oder"), "it": ("e", "ed", "o", "oppure"),
     "pt": ("e", "ou"),
 }
+
+
+_QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
+FOREIGN_BELOW = 2.5  # a word rarer than this in a language (wordfreq's Zipf scale: 3 is once per million words) is not its own
+FOREIGN_MARGIN = 1.0  # ... when it is this much more frequent in the other language
+
+
+def foreign_words(sentence: str, language: str, other: str) -> list[str]:
+    """Words of ``sentence`` that belong to ``other`` and not to ``language`` ("the alcalde said" in
+    English: ``alcalde``), by word frequencies in both (`wordfreq`). Names (capitalised words),
+    numbers and quotations are left out: they stay as written in any language. Not handled:
+    languages wordfreq does not list, and words rare in both languages (local coinages).
+    """
+    if language == other:
+        return []
+    from wordfreq import zipf_frequency
+
+    text = _QUOTED.sub(" ", sentence)
+    out = []
+    for word in re.findall(r"(?<![\w'’-])[^\W\d_]{3,}(?![\w'’-])", text):
+        if not word.islower():
+            continue
+        own, theirs = zipf_frequency(word, language), zipf_frequency(word, other)
+        if own < FOREIGN_BELOW and theirs >= own + FOREIGN_MARGIN:
+            out.append(word)
+    return out

@@ -38,6 +38,7 @@ from .generate import generate
 from .llm import LLM, LlamaCppLLM, OpenAILLM
 from .pack import condense, fit
 from .prompt import build_messages
+from .repair import rewrite_in
 from .retrieve import KEYWORD_WEIGHT, Ranking, Retriever
 from .support import LexicalSupport, Support
 from .types import Answer, Citation, Hit, Message, Query, Reply
@@ -171,6 +172,19 @@ class Archive:
         self._llm = LlamaCppLLM(models.resolve(model, self.models_dir))
         return self._llm.name
 
+    def wrap_llm(self, wrap: Callable[[Callable[[], LLM]], LLM]) -> None:
+        """Answer with ``wrap(load)`` from now on; ``load()`` gives the current model, loading it
+        when it is not yet (a recording or caching layer need not load it at all)."""
+        current = self._llm
+
+        def load() -> LLM:
+            nonlocal current
+            if not isinstance(current, LLM):
+                current = current()
+            return current
+
+        self._llm = wrap(load)
+
     def warm(self) -> None:
         """Load the embedder, the keyword index and the LLM now, and have the model read the
         answer prompt's fixed start, so that the first question waits for none of it."""
@@ -264,10 +278,18 @@ class Archive:
             mark = time.perf_counter()
             hits = condense(query.search, hits, self.embedder, self.excerpt_tokens)
             timings["excerpt_s"] = time.perf_counter() - mark
-        reply = (yield from generate(self.llm, build_messages(query, hits))) if hits else Reply()
+        messages = build_messages(query, hits)
+        reply = (yield from generate(self.llm, messages)) if hits else Reply()
         if reply.declined:
             yield abstention(query.language)
         answer = check(query, hits, reply, self.support)
+        if answer.foreign:  # written partly in the passages' language: the model writes it again
+            mark = time.perf_counter()
+            again = check(query, hits, replace(reply, text=rewrite_in(self.llm, messages, reply.text, query.language)),
+                          self.support)
+            timings["repair_s"] = time.perf_counter() - mark
+            if not again.abstained and len(again.foreign) < len(answer.foreign):
+                answer = replace(again, repairs=[*answer.repairs, *again.repairs, "language"], usage=answer.usage)
         timings["ttft_s"] = (reply.first_piece_at or time.perf_counter()) - start
         timings["total_s"] = time.perf_counter() - start
         yield replace(answer, citations=self._with_copies(answer.citations), timings=timings)

@@ -2,8 +2,9 @@
 
 Markers are normalised (`rag.cite`), an answer without any gets them by attribution, and each
 cited sentence is checked against its passages by a `Support` judge: one its passages do not
-back is re-cited to passages that do, or listed as unsupported. An answer none of whose
-sentences is backed is withdrawn: the archive does not answer the question. What a sentence
+back is re-cited to passages that do, has a slipped magnitude repaired, or is withdrawn. An
+answer none of whose sentences is backed, or that lacks what the question asks for, is
+withdrawn: the archive does not answer the question. What a sentence
 claims beyond its names and numbers (a verb, a negation, who said what) is the judge's to see;
 the default lexical one does not.
 """
@@ -14,10 +15,11 @@ import re
 from dataclasses import replace
 from typing import Sequence
 
-from index.language import sentence_pieces
+from index.language import MONTHS, WEEKDAYS, WHEN_WORDS, foreign_words, sentence_pieces, split_sentences
 
 from .anchors import anchors
 from .cite import attribute, citations, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
+from .quantities import quantities, spoken, times
 from .support import Support
 from .types import Answer, Hit, Query, Reply
 
@@ -39,32 +41,43 @@ def abstention(language: str) -> str:
 def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> Answer:
     """The `Answer` to ``query`` that ``reply`` gives, its citations checked against ``hits``.
 
+    Each sentence is checked (`verify`); those no passage backs are withdrawn. What is left must
+    hold what the question asks for (`delivers`: a number for "how many", a name for "who"), or
+    the answer abstains, keeping what it withdrew as ``guess``. Sentences in another language than
+    the question's are listed in ``Answer.foreign`` for the caller to repair (`rag.repair`).
     Timings and other outlets' copies of the cited articles are the caller's to add.
     """
     widened = query.filters != query.explicit and any(not query.filters.admits(h.chunk.source) for h in hits)
+    base = dict(hits=list(hits), searched=query.search, usage=reply.usage, widened=widened)
     if reply.declined:
-        return Answer(query.question, abstention(query.language), abstained=True, hits=list(hits), searched=query.search,
-                      usage=reply.usage, widened=widened)
+        return Answer(query.question, abstention(query.language), abstained=True, **base)
     text, cited = clean_markers(reply.text, len(hits))
     if not cited:
         text, cited = clean_markers(attribute(text, hits), len(hits))
-    checked, weak = verify(text, hits, support, given=f"{query.question}\n{query.search}")
+    checked, weak, repairs = verify(text, hits, support, given=f"{query.question}\n{query.search}")
     checked, cited = clean_markers(checked, len(hits))
-    if weak and len(weak) == len(sentences(text)):  # nothing in the answer is backed by its passages
-        return Answer(query.question, abstention(query.language), abstained=True, hits=list(hits), searched=query.search,
-                      guess=text, usage=reply.usage, widened=widened)
-    return Answer(query.question, checked, citations(cited, hits, checked, weak), hits=list(hits), unsupported=weak,
-                  searched=query.search, usage=reply.usage, widened=widened)
+    if not sentences(checked):  # nothing in the answer is backed by its passages
+        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
+                      repairs=[*repairs, "withdrawn"], **base)
+    if query.kind == "answer" and query.expects and not delivers(query.expects, checked, query.question, hits):
+        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
+                      repairs=[*repairs, f"no {query.expects}"], **base)
+    others = {h.chunk.source.language for h in hits} - {query.language, ""}
+    foreign = [c for c, _ in sentences(checked) if any(foreign_words(c, query.language, o) for o in others)]
+    return Answer(query.question, checked, citations(cited, hits, checked, weak), unsupported=weak, repairs=repairs,
+                  foreign=foreign, **base)
 
 
-def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "") -> tuple[str, list[str]]:
-    """Check each cited sentence against its passages, re-citing it when other passages back it.
+def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "") -> tuple[str, list[str], list[str]]:
+    """Check each sentence against its passages; re-cite, repair or withdraw the ones they do not back.
 
-    A sentence its cited passages do not support gets the fewest passages (up to three, most
-    shared numbers and names first) that do; when none do, it keeps its markers and is listed
-    as unsupported. Passages are judged whole, with their title, outlet and date; what the
-    question (``given``) already states counts as known, so restating it needs no source.
-    Uncited sentences are not judged. Returns the text with its markers and the unsupported sentences.
+    A sentence its cited passages do not support (or an uncited one with names or figures) gets
+    the fewest passages (up to three, most shared numbers and names first) that do. When none do,
+    a figure that a cited passage states at another power of a thousand ("12 million" for "12 mil
+    millones") is rewritten as the passage states it; failing that the sentence is withdrawn.
+    Passages are judged whole, with their title, outlet and date; what the question (``given``)
+    already states counts as known, so restating it needs no source. Returns the text, the
+    withdrawn sentences, and the repairs made (``recited``, ``magnitude``).
     """
     texts = [replace(hit, excerpt="").passage for hit in hits]
     shared = [anchors(t) for t in texts]
@@ -74,22 +87,66 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "") ->
 
     out: list[str] = []
     weak: list[str] = []
+    repairs: list[str] = []
     for piece in sentence_pieces(_attach_markers(text)):
         cited = [n for n in cited_in(piece) if 1 <= n <= len(hits)]
         claim = claim_text(piece)
-        if not cited or not claim or backed(cited, claim):
+        if not claim or (cited and backed(cited, claim)) or (not cited and not anchors(claim, sentence=True) and not quantities(claim)):
             out.append(piece)
             continue
         wanted = anchors(claim, sentence=True)
         order = sorted(range(1, len(hits) + 1), key=lambda n: -len(wanted & shared[n - 1]))
         chosen = next((order[:size] for size in (1, 2, 3) if backed(order[:size], claim)), None)
         chosen = chosen or next(([n] for n in order[1:] if backed([n], claim)), None)
-        if chosen is None:
-            weak.append(claim)
-            out.append(piece)
+        if chosen is not None:
+            out.append(with_markers(without_markers(piece), "".join(f"[{n}]" for n in sorted(chosen))))
+            repairs.append("recited")
             continue
-        out.append(with_markers(without_markers(piece), "".join(f"[{n}]" for n in sorted(chosen))))
-    return "".join(out), weak
+        fixed = rescale(piece, [texts[n - 1] for n in (cited or order[:1])])
+        if fixed != piece and backed(cited or order[:1], claim_text(fixed)):
+            out.append(fixed if cited else with_markers(fixed, f"[{order[0]}]"))
+            repairs.append("magnitude")
+            continue
+        weak.append(claim)
+        while out and out[-1].isspace():  # the space before a withdrawn sentence goes with it
+            out.pop()
+    return re.sub(r"[ \t]{2,}", " ", "".join(out)).strip(), weak, repairs
+
+
+def rescale(piece: str, passages: Sequence[str], language: str = "en") -> str:
+    """``piece`` with each figure that ``passages`` state only at another power of a thousand
+    written as they state it ("12 million euros" -> "12 billion euros" for "12 mil millones de euros")."""
+    stated = [q for p in passages for q in quantities(p)]
+    out = piece
+    for figure in reversed([q for q in quantities(piece, language) if q.start >= 0]):
+        if any(figure.matches(q) for q in stated):
+            continue
+        slips = {q.value for q in stated if figure.magnitude_slip(q)}
+        if len(slips) == 1:
+            out = out[:figure.start] + spoken(slips.pop(), language) + out[figure.end:]
+    return out
+
+
+def delivers(expects: str, text: str, question: str, hits: Sequence[Hit] = ()) -> bool:
+    """Whether ``text`` holds what the question asks for: a figure it does not state for ``number``;
+    a number, clock time, month, weekday or time word (`index.language.WHEN_WORDS`) for ``date``; a name it does not hold for ``person``, ``place`` and
+    ``name`` (a capitalised word, or the first word of a sentence when the passages write it
+    capitalised inside a sentence). A role ("the mayor") is not a name."""
+    body = [c for c, _ in sentences(text)]
+    asked = {q.value for q in quantities(question)}
+    figures = [q for c in body for q in quantities(c)]
+    if expects == "number":
+        return any(q.value not in asked for q in figures)
+    if expects == "date":
+        words = {w.lower() for c in body for w in re.findall(r"[^\W\d_]+", c)}
+        return bool(figures) or bool(words & (set(MONTHS) | set(WEEKDAYS) | WHEN_WORDS)) or any(times(c) for c in body)
+    known = anchors(question)
+    inside = set().union(*(anchors(s, sentence=True) for h in hits for s in split_sentences(h.chunk.text))) if hits else set()
+    for claim in body:
+        names = anchors(claim, sentence=True) | (anchors(claim) & inside)
+        if names - known:
+            return True
+    return False
 
 
 def _attach_markers(text: str) -> str:

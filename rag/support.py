@@ -1,8 +1,8 @@
 """Does a passage support a sentence? An entailment check with one abstract method.
 
-`LexicalSupport` (fast, used on every answer) checks that the sentence's numbers and names
-occur in the passage: these survive translation, so it works across languages, but it cannot
-see a wrong verb or a negation. `LLMSupport` asks a chat model and constrains its reply to
+`LexicalSupport` (fast, used on every answer) checks that the sentence's quantities (as values)
+and names occur in the passage, side by side: these survive translation, so it works across
+languages, but it cannot see a wrong verb or a negation. `LLMSupport` asks a chat model and constrains its reply to
 ``yes``/``no`` (a grammar with llama.cpp, the first word otherwise); the evaluation's citation
 judge uses it. Both judge one claim against one premise text.
 """
@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from index.language import split_sentences
 
 from .anchors import anchors
 from .llm import LLM
 from .prompt import load_prompt
+from .quantities import quantities, times
 
 
 class Support(ABC):
@@ -43,18 +47,67 @@ class LLMSupport(Support):
 
 
 class LexicalSupport(Support):
-    """Supported when every number of the claim, and at least half of its names, occur in the premise.
+    """Supported when the claim's quantities are stated in the premise with the same values
+    (`rag.quantities`: "12 million" is not "12 mil millones"), its clock times occur there, and
+    at least half of its names do; and when each quantity stands beside what the claim ties it
+    to: a sentence of the premise that holds it or its paragraph or a neighbouring sentence must hold
+    one of the claim's names or other figures that the premise holds (headings are beside every sentence).
 
-    A claim with neither (nothing to check across languages) counts as supported.
+    A claim with no quantity, time or name (nothing to check across languages) counts as
+    supported. What the figure counts ("40 houses" against "40 people") is not compared.
     """
 
     name = "lexical"
 
     def entails(self, premise: str, claim: str) -> bool:
         wanted = anchors(claim, sentence=True)
-        if not wanted:
+        figures = quantities(claim)
+        clock = times(claim)
+        names = {a for a in wanted if not a[0].isdigit()}
+        if not names and not figures and not clock:
             return True
         found = anchors(premise) | set(re.findall(r"\w+", premise.lower()))  # a name may start a sentence in the claim only
-        numbers = {a for a in wanted if a[0].isdigit()}
-        names = wanted - numbers
-        return numbers <= found and (not names or len(names & found) * 2 >= len(names))
+        if names and len(names & found) * 2 < len(names):
+            return False
+        if not clock <= times(premise):
+            return False
+        if not figures:
+            return True
+        parts = _parts(premise)
+        for figure in figures:
+            ties = {n for n in names if n in found} | {f.value for f in figures if f is not figure}
+            if not any(_beside(parts, i, ties) for i, part in enumerate(parts) if any(figure.matches(q) for q in part.figures)):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class _Part:
+    words: frozenset  # its anchors and lower-cased words
+    figures: tuple  # its quantities
+    paragraph: int  # which paragraph of the premise it is in; -1 for a heading (title, outlet, date): beside every sentence
+
+
+def _parts(premise: str) -> list[_Part]:
+    """The premise's sentences with their paragraphs; a passage's first line ``Title (Outlet, day)`` is a heading."""
+    out = []
+    for number, block in enumerate(re.split(r"\n\s*\n", premise)):
+        lines = block.strip().split("\n", 1)
+        if len(lines) == 2 and lines[0].rstrip().endswith(")"):
+            out.append(_part(lines[0], -1))
+            block = lines[1]
+        out.extend(_part(s, number) for s in split_sentences(block))
+    return out
+
+
+def _part(text: str, paragraph: int) -> _Part:
+    return _Part(frozenset(anchors(text) | set(re.findall(r"\w+", text.lower()))), tuple(quantities(text)), paragraph)
+
+
+def _beside(parts: list[_Part], i: int, ties: set) -> bool:
+    """Whether sentence ``i``, its paragraph, its neighbours or a heading hold one of ``ties`` (names or values);
+    true with no ties."""
+    if not ties:
+        return True
+    near = [p for j, p in enumerate(parts) if abs(j - i) <= 1 or p.paragraph in (-1, parts[i].paragraph)]
+    return any(t in p.words if isinstance(t, str) else any(abs(q.value - t) < 1e-9 for q in p.figures) for p in near for t in ties)

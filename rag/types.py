@@ -25,7 +25,7 @@ class Query:
     explicit: Filters = Filters()  # the caller's filters alone: always kept; ``filters`` only add to them
     outlets: tuple[str, ...] = ()  # the outlets the question names, in any context: each is also searched within
     history: tuple[Message, ...] = ()  # earlier turns of the conversation, oldest first
-    expects: str | None = None  # the kind of answer wanted (a number, a person, a date); not inferred yet
+    expects: str | None = None  # what the answer must hold: number, date, person, place or name (`rag.understand.expects`)
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,8 @@ class Answer:
     guess: str = ""  # an answer withdrawn because its passages support none of it
     widened: bool = False  # some passages lie outside the dates or outlets the question names
     usage: dict[str, int] = field(default_factory=dict)  # prompt, cached and completion tokens, when the LLM tells
+    repairs: list[str] = field(default_factory=list)  # what checking changed: recited, magnitude, language, withdrawn, no <type>
+    foreign: list[str] = field(default_factory=list)  # sentences written partly in another language than the question's
 
     def to_dict(self) -> dict:
         """The ``newsrag ask --json`` object of FORMATS.md."""

@@ -95,16 +95,20 @@ def test_a_sentence_is_re_cited_to_the_passage_that_backs_it():
         Hit(Chunk("c3", "a2", "Turnout was 64.8%.", 0, Source("Results", published_at=datetime(2024, 4, 22, tzinfo=timezone.utc))), 1.0, 3),
     ]
     judge = LexicalSupport()
-    text, weak = verify("The night train leaves at 0:40 [1]. Turnout was 64.8% in 2024 [1].", hits, judge)
+    text, weak, repairs = verify("The night train leaves at 0:40 [1]. Turnout was 64.8% in 2024 [1].", hits, judge)
     assert text == "The night train leaves at 0:40 [2]. Turnout was 64.8% in 2024 [3]." and weak == []  # 2024: its date
+    assert repairs == ["recited", "recited"]
     # a name from one passage's title and a time from the other
     assert verify("The Corridor train leaves at 0:40 [3].", hits, judge)[0] == "The Corridor train leaves at 0:40 [1][2]."
     # two passages together, when neither alone has both numbers
     assert verify("It left at 0:40 with a 64.8% turnout [1].", hits, judge)[0] == "It left at 0:40 with a 64.8% turnout [2][3]."
-    # what the question states needs no source; a number no passage has stays unsupported, markers kept
+    # what the question states needs no source; a sentence no passage backs is withdrawn
     question = "How many loans had Kelderby's library recorded by May 2025?"
     assert verify("Kelderby recorded 0:40 loans by May 2025 [1].", hits, judge, given=question)[0] == (
         "Kelderby recorded 0:40 loans by May 2025 [2].")
     assert verify("It leaves at 3:15 [2]. Markers after. [2]", hits, judge) == (
-        "It leaves at 3:15 [2]. Markers after [2].", ["It leaves at 3:15."])
-    assert verify("No markers at 9:99.", hits, judge) == ("No markers at 9:99.", [])  # uncited: not judged
+        "Markers after [2].", ["It leaves at 3:15."], [])
+    # an uncited sentence is judged too, and cited where a passage backs it
+    assert verify("It leaves at 2:55.", hits, judge) == ("It leaves at 2:55 [2].", [], ["recited"])
+    assert verify("No markers at 9:59.", hits, judge) == ("", ["No markers at 9:59."], [])
+    assert verify("Nothing to check here.", hits, judge) == ("Nothing to check here.", [], [])

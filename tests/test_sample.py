@@ -12,7 +12,8 @@ from index.types import Article, Problem
 from rag import sample_files
 
 DATA = Path(__file__).resolve().parents[1] / "rag" / "data"
-QUESTION_TYPES = {"single", "cross_lingual", "multi_article", "temporal", "outlet", "follow_up", "null_query", "boilerplate_trap"}
+QUESTION_TYPES = {"single", "cross_lingual", "multi_article", "temporal", "outlet", "follow_up", "null_query", "boilerplate_trap",
+                  "near_miss"}
 
 
 def records():
@@ -79,5 +80,7 @@ def test_questions_follow_the_contract_and_point_at_real_articles():
             datetime.fromisoformat(q.as_of)
     kinds = Counter(q.type for q in questions)
     assert kinds["null_query"] + kinds["boilerplate_trap"] >= 10 and kinds["boilerplate_trap"] >= 2
+    near = [q for q in questions if q.type == "near_miss"]
+    assert len(near) >= 30 and all(not q.answers and set(q.meta["near_ids"]) <= article_ids for q in near)
     crossing = [q for q in questions if q.type == "cross_lingual"]
     assert {q.language for q in crossing} == {"en", "es"}

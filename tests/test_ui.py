@@ -48,6 +48,7 @@ def test_errors_are_readable_and_the_app_keeps_serving(server, fake_archive):
     answer, _ = client.predict("When did the ferries resume?", api_name="/chat")
     assert answer == "Error: model 'default' is not installed; run: newsrag models install default"
     fake_archive._llm = working
+    working.reply = "Answer: on Friday [1]."
     answer, _ = client.predict("When did the ferries resume?", api_name="/chat")
     assert answer.startswith("Answer")
 

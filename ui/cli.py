@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default; dense: whole-passage vectors alone; keyword: BM25 alone (for comparison)")
     p.add_argument("--question-filters", choices=["on", "off"],
                    help="read dates and outlets named in questions as filters (default on; off for comparison)")
+    p.add_argument("--replay", type=Path, metavar="RUN",
+                   help="reuse the model's replies recorded by an earlier run (its --out folder) wherever the prompt is "
+                        "the same: a change to checking is measured without generating again (latencies are then not the model's)")
     p.add_argument("--judge", default="answer", metavar="MODEL",
                    help="citation judge: answer (the answering model, default), small, default, a .gguf path, or none")
 
@@ -331,6 +334,10 @@ def cmd_eval(args, config: Config, opener: Opener) -> int:
 
     archive = opener()
     support = None
+    if not args.retrieval_only:
+        from eval.replay import record
+
+        record(archive, args.out, args.replay)
     if not args.retrieval_only and args.judge != "none":
         from rag import LlamaCppLLM, models
         from rag.support import LLMSupport

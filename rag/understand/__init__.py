@@ -1,5 +1,6 @@
 """Understanding a question once, before searching: its language and kind, a follow-up made
-standalone, the dates and outlets it names read as filters, and every outlet it names (`Query`).
+standalone, what it asks for (a number, a date, a name), the dates and outlets it names read as
+filters, and every outlet it names (`Query`).
 
 A date window in a question names when things happened; reports of them come out later, so
 the window's end is moved by `report_lag`.
@@ -18,6 +19,7 @@ from ..llm import LLM
 from ..types import Message, Query
 from .filters import read_filters
 from .followup import standalone
+from .expects import expects
 from .kind import kind_of
 from .outlets import named
 
@@ -47,7 +49,7 @@ def understand(
     return Query(
         question=question, language=question_language(question), kind=kind_of(question), search=search, standalone=standing,
         filters=read.merge(filters) if filters else read, explicit=filters or Filters(), outlets=named(standing, outlets) if read_dates_and_outlets else (),
-        history=tuple(history),
+        history=tuple(history), expects=expects(standing),
     )
 
 

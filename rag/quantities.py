@@ -1,0 +1,150 @@
+"""Quantities read as values: "12 mil millones de euros", "12 billion euros" and "€12bn" are all
+12,000,000,000 EUR, and "3.200" and "3,200" are both 3,200; "12 million" is not "12 mil millones".
+
+Numbers written as words become digits first with `text2num` (English, Spanish, French,
+German, Italian, Portuguese); magnitude words, units and separators are `index.language`'s
+(quantulum3 reads English only, so it is not used). A quantity written with fewer digits
+matches a value it rounds (1.2 million matches 1,234,000). Times and scores ("0:40", "17-12")
+are not quantities (`rag.support` compares them as written). Not handled: fractions in words
+("dos tercios") and ranges as one value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.language import MAGNITUDE_WORDS, MAGNITUDES, THOUSANDS_SEPARATORS, UNITS
+
+_SHORT = ("k", "m", "mn", "bn")  # magnitudes written only against the number or after a currency sign: "12bn", "€3m"
+_LONG = sorted((w for w in MAGNITUDES if w not in _SHORT), key=len, reverse=True)
+_UNIT_WORDS = sorted((u for u in UNITS if u not in "€$£"), key=len, reverse=True)
+_NUMBER = r"\d{1,3}(?:[.,\u00a0\u202f]\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?"
+_QUANTITY = re.compile(
+    rf"(?P<pre>[€$£]\s?)?(?<![\d.,:/])(?P<num>{_NUMBER})(?![\d:/])"
+    rf"(?P<short>(?:{'|'.join(_SHORT)})\b)?"
+    rf"(?P<mag>(?:\s+(?:de\s+)?(?:{'|'.join(_LONG)})\b)*)"
+    rf"(?P<unit>\s?%|\s+(?:de\s+)?(?:{'|'.join(map(re.escape, _UNIT_WORDS))})\b|\s?[€$£])?",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as stated: its value with magnitude words applied, its unit, and where it is in the text."""
+
+    value: float
+    unit: str  # "%", "EUR", "USD", "GBP" or "" (a count, a year, a unit newsrag does not know)
+    text: str  # the number and its magnitude words, as written (units left out)
+    start: int
+    end: int
+    step: float  # the value of the last digit written: a quantity matches what it rounds to
+
+    def matches(self, other: Quantity) -> bool:
+        """Whether ``other`` states this value (to the precision this one is written with) in a compatible unit."""
+        if self.unit and other.unit and self.unit != other.unit:
+            return False
+        tolerance = max(self.step / 2, abs(self.value) * 1e-9)
+        return abs(self.value - other.value) <= tolerance
+
+    def magnitude_slip(self, other: Quantity) -> bool:
+        """Whether ``other`` has the same digits at another power of a thousand (12 million against 12 billion)."""
+        if not self.value or not other.value or (self.unit and other.unit and self.unit != other.unit):
+            return False
+        ratio = math.log10(abs(other.value / self.value))
+        return abs(ratio - round(ratio)) < 1e-9 and round(ratio) != 0 and round(ratio) % 3 == 0
+
+
+def _digits(number: str) -> tuple[float, float]:
+    """``3.200`` -> 3200, ``1,5`` -> 1.5; and the value of the last digit written."""
+    number = number.replace("\u00a0", " ").replace("\u202f", " ")
+    if re.fullmatch(r"\d{1,3}(?:[., ]\d{3})+", number):
+        return float(re.sub(r"[., ]", "", number)), 1.0
+    if re.fullmatch(r"\d+[.,]\d+", number):
+        whole, frac = re.split(r"[.,]", number)
+        return float(f"{whole}.{frac}"), 10.0 ** -len(frac)
+    return float(number), 1.0
+
+
+@lru_cache(maxsize=4096)
+def _as_digits(text: str, language: str) -> str:
+    """``text`` with numbers written in words turned into digits (unchanged where text2num cannot)."""
+    try:
+        from text_to_num import alpha2digit
+
+        return alpha2digit(text, language if language in ("en", "es", "fr", "de", "it", "pt") else "en")
+    except Exception:  # text2num raises on some inputs and languages; the digits as written still count
+        return text
+
+
+def quantities(text: str, language: str = "en") -> list[Quantity]:
+    """The quantities stated in ``text``, those written in digits first, with their offsets;
+    those written in words follow, with offsets -1 (they cannot be rewritten in place)."""
+    found = _scan(text)
+    rest = text
+    for q in reversed(found):
+        rest = rest[:q.start] + " ¤ " + rest[q.end:]
+    if re.search(r"[^\W\d_]", rest):
+        converted = _as_digits(rest, language)
+        if converted != rest:
+            found += [Quantity(q.value, q.unit, q.text, -1, -1, q.step) for q in _scan(converted)]
+    return found
+
+
+_TIME = re.compile(r"(?<![\d.,:])(\d{1,2})(?:[:.h](\d{2}))?(?![\d.,]\d)\s*(a\.?\s?m\b\.?|p\.?\s?m\b\.?)?", re.I)
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def times(text: str) -> set[tuple[int, int]]:
+    """Clock times in ``text`` as (hour, minute) on a 12-hour dial: "0:40", "12:40 a.m." and "00.40" are all (0, 40).
+
+    Only a time written with a colon or "h", or followed by am/pm, counts ("7.50am"; "7.50" alone may be a decimal)."""
+    return {(int(m.group(1)) % 12, int(m.group(2) or 0)) for m in _TIME.finditer(text) if _is_time(m)}
+
+
+def _is_time(m: re.Match) -> bool:
+    return bool(m.group(3)) or bool(m.group(2)) and (":" in m.group(0) or "h" in m.group(0).lower())
+
+
+def _scan(source: str) -> list[Quantity]:
+    source = _ISO_DAY.sub(lambda m: f"{m.group(1)}    {m.group(3)}", source)  # 2024-05-16: the year and day; months are words in claims
+    source = _TIME.sub(lambda m: " " * len(m.group(0)) if _is_time(m) else m.group(0), source)  # a clock time is no quantity
+    out = []
+    for m in _QUANTITY.finditer(source):
+        value, step = _digits(m.group("num"))
+        power = 0
+        if m.group("short") and (m.group("pre") or not m.group("mag")):
+            power += MAGNITUDES[m.group("short").lower()]
+        for word in re.findall(r"[^\W\d_]+", m.group("mag") or ""):
+            power += MAGNITUDES.get(word.lower(), 0)
+        unit = ""
+        for part in (m.group("pre"), m.group("unit")):
+            if part:
+                key = re.sub(r"^\s*(?:de\s+)?", "", part.strip(), flags=re.I).lower()
+                unit = UNITS.get(key, unit)
+        end = m.end("mag") if m.group("mag") else m.end("short") if m.group("short") else m.end("num")
+        out.append(Quantity(value * 10.0 ** power, unit, source[m.start("num"):end], m.start("num"), end, step * 10.0 ** power))
+    return out
+
+
+def spoken(value: float, language: str = "en") -> str:
+    """A value as a news text in ``language`` writes it: ``12 billion``, ``12 mil millones``, ``3,200``."""
+    words = MAGNITUDE_WORDS.get(language, MAGNITUDE_WORDS["en"])
+    for power, word in words:
+        if power >= 6 and abs(value) >= 10.0 ** power:
+            return f"{_plain(value / 10.0 ** power, language)} {word}"
+    return _plain(value, language)
+
+
+def _plain(value: float, language: str) -> str:
+    thousands = THOUSANDS_SEPARATORS.get(language, ",")
+    decimal = "," if thousands == "." else "."
+    if float(value).is_integer():
+        digits = f"{int(value):,}"
+        if thousands == ",":
+            return digits
+        return digits.replace(",", ".") if abs(value) >= 10000 else digits.replace(",", "")  # Spanish: 3200, 12.000
+    whole, frac = f"{value:,.6f}".rstrip("0").split(".")
+    return f"{whole.replace(',', thousands)}{decimal}{frac}"
