@@ -18,7 +18,7 @@ from index.language import ARTICLES
 
 # SQuAD drops English articles; the archive is bilingual, so Spanish ones go too.
 _ARTICLES = re.compile(rf"\b({'|'.join(sorted(ARTICLES['en'] | ARTICLES['es']))})\b")
-_PUNCT = set(string.punctuation) | {"¿", "¡", "«", "»", "“", "”", "‘", "’", "—", "–"}
+_PUNCT = set(string.punctuation) | {"¿", "¡", "«", "»", "“", "”", "‘", "’", "—", "–", "£", "€"}  # "£5,000" holds "5,000"
 
 
 def normalize(text: str) -> str:

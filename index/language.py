@@ -179,3 +179,14 @@ def foreign_words(sentence: str, language: str, other: str) -> list[str]:
         if own < FOREIGN_BELOW and theirs >= own + FOREIGN_MARGIN:
             out.append(word)
     return out
+
+
+NAME_BELOW = 3.0  # a capitalised word rarer than this in its language is a proper name, written the same in any language
+
+
+def kept_in_translation(word: str, language: str) -> bool:
+    """Whether a capitalised ``word`` of a ``language`` text is a proper name that a translation keeps
+    ("Villamar", "Marisal"), rather than a common word a translation changes ("Gulf", "Film")."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, language) < NAME_BELOW

@@ -38,7 +38,7 @@ from .generate import generate
 from .llm import LLM, LlamaCppLLM, OpenAILLM
 from .pack import condense, fit
 from .prompt import build_messages
-from .repair import rewrite_in
+from .repair import retranslate
 from .retrieve import KEYWORD_WEIGHT, Ranking, Retriever
 from .support import LexicalSupport, Support
 from .types import Answer, Citation, Hit, Message, Query, Reply
@@ -283,13 +283,14 @@ class Archive:
         if reply.declined:
             yield abstention(query.language)
         answer = check(query, hits, reply, self.support)
-        if answer.foreign:  # written partly in the passages' language: the model writes it again
+        if answer.foreign:  # sentences written partly in the passages' language are translated
             mark = time.perf_counter()
-            again = check(query, hits, replace(reply, text=rewrite_in(self.llm, messages, reply.text, query.language)),
+            again = check(query, hits, replace(reply, text=retranslate(self.llm, answer.text, answer.foreign, query.language)),
                           self.support)
             timings["repair_s"] = time.perf_counter() - mark
             if not again.abstained and len(again.foreign) < len(answer.foreign):
-                answer = replace(again, repairs=[*answer.repairs, *again.repairs, "language"], usage=answer.usage)
+                answer = replace(again, repairs=[*answer.repairs, *again.repairs, "language"], usage=answer.usage,
+                                 unsupported=[*answer.unsupported, *again.unsupported])
         timings["ttft_s"] = (reply.first_piece_at or time.perf_counter()) - start
         timings["total_s"] = time.perf_counter() - start
         yield replace(answer, citations=self._with_copies(answer.citations), timings=timings)

@@ -15,11 +15,11 @@ import re
 from dataclasses import replace
 from typing import Sequence
 
-from index.language import MONTHS, WEEKDAYS, WHEN_WORDS, foreign_words, sentence_pieces, split_sentences
+from index.language import MONTHS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, sentence_pieces, split_sentences
 
 from .anchors import anchors
 from .cite import attribute, citations, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
-from .quantities import quantities, spoken, times
+from .quantities import is_year, quantities, spoken, times
 from .support import Support
 from .types import Answer, Hit, Query, Reply
 
@@ -59,6 +59,9 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
     if not sentences(checked):  # nothing in the answer is backed by its passages
         return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
                       repairs=[*repairs, "withdrawn"], **base)
+    if query.kind == "answer" and not grounded(query, checked, hits):
+        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
+                      repairs=[*repairs, "not about the question"], **base)
     if query.kind == "answer" and query.expects and not delivers(query.expects, checked, query.question, hits):
         return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
                       repairs=[*repairs, f"no {query.expects}"], **base)
@@ -125,6 +128,25 @@ def rescale(piece: str, passages: Sequence[str], language: str = "en") -> str:
         if len(slips) == 1:
             out = out[:figure.start] + spoken(slips.pop(), language) + out[figure.end:]
     return out
+
+
+def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
+    """Whether the passages ``text`` cites are about what the question asks: together they hold every
+    year the question names (in their text or dates) and every one of its proper names (those a
+    translation keeps, `index.language.kept_in_translation`), outlets, months and weekdays aside. A question about 2016 is not answered from passages about 2020 and 2024."""
+    cited = sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
+    if not cited:
+        return True
+    premise = "\n\n".join(replace(hits[n - 1], excerpt="").passage for n in cited)
+    asked = query.standalone or query.question
+    years = {q.value for q in quantities(asked) if is_year(q)}
+    if not years <= {q.value for q in quantities(premise)}:
+        return False
+    outlets = {w for o in query.outlets for w in anchors(o)}
+    names = anchors(asked, sentence=True) - outlets - set(MONTHS) - set(WEEKDAYS)
+    names = {n for n in names if not n[0].isdigit() and kept_in_translation(n, query.language)}
+    found = anchors(premise) | {fold(w) for w in re.findall(r"\w+", premise)}
+    return all(n in found or fold(n) in found for n in names)
 
 
 def delivers(expects: str, text: str, question: str, hits: Sequence[Hit] = ()) -> bool:

@@ -57,6 +57,11 @@ class Quantity:
         return abs(ratio - round(ratio)) < 1e-9 and round(ratio) != 0 and round(ratio) % 3 == 0
 
 
+def is_year(q: Quantity) -> bool:
+    """Whether ``q`` reads as a year: a whole number from 1800 to 2100 with no unit, written without separators."""
+    return not q.unit and q.value.is_integer() and 1800 <= q.value <= 2100 and q.text.isdigit()
+
+
 def _digits(number: str) -> tuple[float, float]:
     """``3.200`` -> 3200, ``1,5`` -> 1.5; and the value of the last digit written."""
     number = number.replace("\u00a0", " ").replace("\u202f", " ")

@@ -1,24 +1,42 @@
-"""Repairs that need the model: an answer written partly in another language is written again.
+"""Repairs that need the model: a sentence written partly in another language is translated.
 
-The request continues the conversation that produced the answer (its passages, question and
-reply), so a model that keeps its context (llama.cpp here, a server with prompt caching) reads
-only the request's own few tokens. The result is checked like any reply (`rag.check`).
+Each such sentence is sent alone, without the passages, so the request is a few dozen tokens;
+its citation markers are put back after it. The repaired answer is checked like any reply
+(`rag.check`). Not handled: a model that cannot translate (its reply then fails the check again
+and the caller keeps the first answer).
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from index.language import NAMES
+from index.language import NAMES, sentence_pieces
 
+from .cite import cited_in, claim_text, with_markers
 from .llm import LLM
 from .prompt import load_prompt
-from .types import Message
 
 
-def rewrite_in(llm: LLM, messages: Sequence[Message], reply: str, language: str, max_tokens: int = 256) -> str:
-    """The model's ``reply`` to ``messages`` written again in ``language`` by the same model."""
+def translate(llm: LLM, sentence: str, language: str, max_tokens: int = 160) -> str:
+    """``sentence`` in ``language``, by ``llm``: one line."""
     prompt = load_prompt("language")
-    asked = prompt["user"].substitute(language=NAMES.get(language, language))
-    return llm.complete([*messages, {"role": "assistant", "content": reply}, {"role": "user", "content": asked}],
-                        max_tokens=max_tokens)
+    values = {"language": NAMES.get(language, language), "sentence": sentence}
+    messages = [{"role": "system", "content": prompt["system"].substitute(values)},
+                {"role": "user", "content": prompt["user"].substitute(values)}]
+    reply = llm.complete(messages, max_tokens=max_tokens).strip()
+    return reply.splitlines()[0].strip() if reply else ""
+
+
+def retranslate(llm: LLM, text: str, foreign: Sequence[str], language: str) -> str:
+    """``text`` with each sentence listed in ``foreign`` (without markers) translated into ``language``, markers kept."""
+    out = []
+    for piece in sentence_pieces(text):
+        claim = claim_text(piece)
+        if claim and claim in foreign:
+            translated = translate(llm, claim, language)
+            if translated:
+                trailing = piece[len(piece.rstrip()):]
+                markers = "".join(f"[{n}]" for n in dict.fromkeys(cited_in(piece)))
+                piece = (with_markers(translated, markers) if markers else translated) + trailing
+        out.append(piece)
+    return "".join(out)

@@ -18,7 +18,7 @@ from index.language import split_sentences
 from .anchors import anchors
 from .llm import LLM
 from .prompt import load_prompt
-from .quantities import quantities, times
+from .quantities import is_year, quantities, times
 
 
 class Support(ABC):
@@ -75,8 +75,10 @@ class LexicalSupport(Support):
             return True
         parts = _parts(premise)
         for figure in figures:
-            ties = {n for n in names if n in found} | {f.value for f in figures if f is not figure}
-            if not any(_beside(parts, i, ties) for i, part in enumerate(parts) if any(figure.matches(q) for q in part.figures)):
+            ties = {n for n in names if n in found} | {f.value for f in figures if f is not figure and not is_year(f)}
+            years = {f.value for f in figures if f is not figure and is_year(f)}
+            if not any(_beside(parts, i, ties) and all(_beside(parts, i, {y}) for y in years)
+                       for i, part in enumerate(parts) if any(figure.matches(q) for q in part.figures)):
                 return False
         return True
 

@@ -49,7 +49,7 @@ def understand(
     return Query(
         question=question, language=question_language(question), kind=kind_of(question), search=search, standalone=standing,
         filters=read.merge(filters) if filters else read, explicit=filters or Filters(), outlets=named(standing, outlets) if read_dates_and_outlets else (),
-        history=tuple(history), expects=expects(standing),
+        history=tuple(history), expects=expects(question) or expects(standing),
     )
 
 

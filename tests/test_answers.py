@@ -1,0 +1,148 @@
+"""The checks that make an answer publishable: figures as values, the asked type, one language."""
+
+import json
+
+import pytest
+
+from index.language import foreign_words
+from index.types import Chunk, Source
+from rag.check import delivers, rescale
+from rag.quantities import quantities, spoken, times
+from rag.support import LexicalSupport
+from rag.types import Hit
+from rag.understand.expects import expects
+from tests.conftest import write_jsonl
+from tests.fakes import FakeEmbedder, FakeLLM
+
+
+def values(text, language="en"):
+    return [(q.value, q.unit) for q in quantities(text, language)]
+
+
+def test_quantities_are_read_with_their_magnitudes_units_and_separators():
+    assert values("12 mil millones de euros", "es") == [(12e9, "EUR")]
+    assert values("12 billion euros") == values("€12bn") == [(12e9, "EUR")]
+    assert values("12 million euros") == [(12e6, "EUR")]
+    assert values("3.200 personas", "es") == values("3,200 people") == [(3200, "")]
+    assert values("1,5 millones", "es") == values("1.5 million") == [(1.5e6, "")]
+    assert values("el 82 % de la plantilla", "es") == values("82 per cent") == [(82, "%")]
+    assert values("doce mil millones", "es") == [(12e9, "")]  # words, by text2num
+    assert values("won 17-12 on 2024-05-16 at 0:40") == [(17, ""), (12, ""), (2024, ""), (16, "")]
+    assert times("leaves at 12:40 a.m.") == times("0:40") == {(0, 40)} and times("41.20 pounds") == set()
+
+
+def test_a_rounded_figure_matches_what_it_rounds_and_a_slipped_magnitude_is_told():
+    [rounded], [exact] = quantities("1.2 million"), quantities("1.234.000", "es")
+    assert rounded.matches(exact) and not exact.matches(rounded)
+    [million], [billion] = quantities("12 million"), quantities("12 mil millones", "es")
+    assert not million.matches(billion) and million.magnitude_slip(billion)
+    [percent], [euros] = quantities("12%"), quantities("12 euros")
+    assert not percent.matches(euros)
+    assert spoken(12e9, "en") == "12 billion" and spoken(12e9, "es") == "12 mil millones"
+    assert spoken(3200, "en") == "3,200" and spoken(3200, "es") == "3200" and spoken(1.5e6, "es") == "1,5 millones"
+
+
+def test_lexical_support_compares_values_and_keeps_a_figure_beside_its_subject():
+    judge = LexicalSupport()
+    passage = ("Plan de Villamar (Diario del Sur, 2024-06-17)\nEl Gobierno aprobó una inversión de 12 mil millones de euros. "
+               "Otro asunto.\n\nAparte, Ribera pagó 40 millones.")
+    assert judge.entails(passage, "The government approved 12 billion euros.")
+    assert not judge.entails(passage, "The government approved 12 million euros.")
+    assert judge.entails(passage, "Ribera paid 40 million.")
+    # a figure needs one of the claim's names the passage holds beside it: Ribera is two paragraphs away
+    assert not judge.entails(passage + "\n\nMás tarde.\n\nOtra cosa.", "The firm Ribera approved 12 billion euros.")
+
+
+def test_a_magnitude_lost_in_translation_is_rewritten_from_the_passage():
+    passages = ["La obra costará 12 mil millones de euros."]
+    assert rescale("It will cost 12 million euros [1].", passages) == "It will cost 12 billion euros [1]."
+    assert rescale("It will cost 12 billion euros [1].", passages) == "It will cost 12 billion euros [1]."
+    assert rescale("It will cost 7 million euros [1].", passages) == "It will cost 7 million euros [1]."
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many people were evacuated?", "number"), ("¿Cuántos tractores participaron?", "number"),
+    ("What percentage voted in favour?", "number"), ("When will the plant open?", "date"),
+    ("¿En qué año se firmó?", "date"), ("Who won the contract?", "person"), ("¿Quién ganó?", "person"),
+    ("Where will Putin travel next?", "place"), ("¿Adónde viajará Putin?", "place"),
+    ("Which company won the contract?", "name"), ("¿Qué empresa construirá la planta?", "name"),
+    ("What did the minister say?", None), ("Why did the talks fail?", None),
+])
+def test_what_a_question_asks_for(question, kind):
+    assert expects(question) == kind
+
+
+def test_an_answer_must_hold_what_the_question_asks_for():
+    hits = [Hit(Chunk("c", "a", "El contrato fue para Hidrotec Levante, dijo Molina. Costó 48 millones.", 0), 1.0, 1)]
+    assert delivers("name", "Hidrotec Levante won the contract [1].", "Which company won the contract?", hits)
+    assert not delivers("name", "The company won the contract [1].", "Which company won the contract?", hits)
+    assert not delivers("name", "Hidrotec won it [1].", "Did Hidrotec win the contract?", hits)  # the question's own name
+    assert delivers("person", "Molina said so [1].", "Who said so?", hits)  # a name the passages write inside a sentence
+    assert delivers("number", "It cost 48 million euros [1].", "How much did it cost?", hits)
+    assert not delivers("number", "It cost a lot [1].", "How much did it cost?", hits)
+    assert not delivers("number", "The 2024 plan cost money [1].", "How much did the 2024 plan cost?", hits)
+    assert delivers("date", "On Friday [1].", "When did it open?") and delivers("date", "At noon [1].", "When?")
+    assert not delivers("date", "It opened [1].", "When did it open?")
+
+
+def test_words_of_the_passages_language_are_found_in_an_answer():
+    assert foreign_words("The alcalde said the obras would end in primavera.", "en", "es") == ["alcalde", "obras", "primavera"]
+    assert foreign_words("The mayor said the works would end in spring.", "en", "es") == []
+    assert foreign_words("Diario del Sur quoted him: «las obras terminan».", "en", "es") == []  # names and quotations stay
+    assert foreign_words("El pleno aprobó la planta.", "es", "en") == []
+
+
+def test_a_question_of_the_asked_type_without_it_abstains_keeping_the_guess(fake_archive):
+    fake_archive.llm.reply = "The harbour reopened after the storm [1]."
+    answer = fake_archive.ask("When did the Velport harbour reopen?")
+    assert answer.abstained and answer.guess == "The harbour reopened after the storm [1]." and answer.repairs == ["no date"]
+    fake_archive.llm.reply = "The harbour reopened on Friday [1]."
+    assert not fake_archive.ask("When did the Velport harbour reopen?").abstained
+
+
+def test_a_sentence_no_passage_backs_is_withdrawn_and_the_rest_kept(fake_archive):
+    fake_archive.llm.reply = "Repairs at Velport cost 2 million euros [1]. Another 7 million came later [1]."
+    answer = fake_archive.ask("How much did the Velport harbour repairs cost?")
+    assert answer.text == "Repairs at Velport cost 2 million euros [1]." and answer.unsupported == ["Another 7 million came later."]
+    fake_archive.llm.reply = "Repairs at Velport cost 2 billion euros [1]."  # the passage says 2 million
+    answer = fake_archive.ask("How much did the Velport harbour repairs cost?")
+    assert answer.text == "Repairs at Velport cost 2 million euros [1]." and answer.repairs == ["magnitude"]
+
+
+def test_a_sentence_in_two_languages_is_translated_and_keeps_its_markers(tmp_path):
+    from rag import Archive
+
+    spanish = [{"id": "s1", "title": "Obras en Soria", "source": "Diario Norte", "published_at": "2024-03-05", "language": "es",
+                "text": "El alcalde de Soria dijo que las obras del puente terminarán en primavera, con un coste de 9 millones."}]
+    llm = FakeLLM(replies=["The alcalde of Soria said the obras would end in primavera [1]. They cost 9 million [1].",
+                           "The mayor of Soria said the works would end in spring."])
+    archive = Archive.open(tmp_path / "a", embedder=FakeEmbedder(), llm=llm)
+    archive.ingest([write_jsonl(tmp_path / "s.jsonl", spanish)])
+    answer = archive.ask("What did the mayor of Soria say about the bridge works?")
+    assert answer.text == "The mayor of Soria said the works would end in spring [1]. They cost 9 million [1]."
+    assert "language" in answer.repairs and answer.foreign == [] and "repair_s" in answer.timings
+    [system, user] = llm.calls[1]  # the sentence alone, without the passages
+    assert "English" in user["content"] and user["content"].endswith("The alcalde of Soria said the obras would end in primavera.")
+    llm.replies = ["The alcalde of Soria said the obras would end in primavera [1].", "El alcalde dijo que sí."]
+    answer = archive.ask("What did the mayor of Soria say about the bridge works?")  # a failed translation is not taken
+    assert answer.text == "The alcalde of Soria said the obras would end in primavera [1]." and answer.foreign
+
+
+def test_eval_replays_recorded_replies_without_the_model(tmp_path, fake_archive):
+    from eval.replay import REPLIES, record
+
+    fake_archive.llm.reply = "The harbour reopened on Friday [1]."
+    record(fake_archive, tmp_path / "first")
+    first = fake_archive.ask("When did the Velport harbour reopen?")
+    [line] = (tmp_path / "first" / REPLIES).read_text().splitlines()
+    assert json.loads(line)["reply"] == "The harbour reopened on Friday [1]."
+
+    class Unloadable(FakeLLM):
+        def stream(self, messages, max_tokens=512):
+            raise AssertionError("the model was asked although the reply was recorded")
+
+    from rag import Archive
+
+    again = Archive.open(fake_archive.path, embedder=FakeEmbedder(), llm=Unloadable())
+    recorder = record(again, tmp_path / "second", replay=tmp_path / "first")
+    assert again.ask("When did the Velport harbour reopen?").text == first.text and recorder.replayed == 1
