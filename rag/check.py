@@ -18,10 +18,12 @@ from typing import Sequence
 from index.language import MONTHS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, sentence_pieces, split_sentences
 
 from .anchors import anchors
-from .cite import attribute, citations, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
+from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
 from .quantities import is_year, quantities, spoken, times
 from .support import Support
 from .types import Answer, Hit, Query, Reply
+
+FIGURE_MARGIN = 0.035  # a figure answering "how many" comes from a sentence this close to the question's best one
 
 ABSTAIN = {
     "en": "The archive does not answer this question.",
@@ -50,20 +52,23 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
     widened = query.filters != query.explicit and any(not query.filters.admits(h.chunk.source) for h in hits)
     base = dict(hits=list(hits), searched=query.search, usage=reply.usage, widened=widened)
     if reply.declined:
-        return Answer(query.question, abstention(query.language), abstained=True, **base)
+        return Answer(query.question, abstention(query.language), abstained=True, closest=closest(hits), **base)
     text, cited = clean_markers(reply.text, len(hits))
     if not cited:
         text, cited = clean_markers(attribute(text, hits), len(hits))
     checked, weak, repairs = verify(text, hits, support, given=f"{query.question}\n{query.search}")
     checked, cited = clean_markers(checked, len(hits))
     if not sentences(checked):  # nothing in the answer is backed by its passages
-        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
+        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak, closest=closest(hits),
                       repairs=[*repairs, "withdrawn"], **base)
     if query.kind == "answer" and not grounded(query, checked, hits):
-        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
+        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak, closest=closest(hits),
                       repairs=[*repairs, "not about the question"], **base)
+    if query.kind == "answer" and query.expects == "number" and not on_point(checked, query.question, hits):
+        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak, closest=closest(hits),
+                      repairs=[*repairs, "figure from another context"], **base)
     if query.kind == "answer" and query.expects and not delivers(query.expects, checked, query.question, hits):
-        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
+        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak, closest=closest(hits),
                       repairs=[*repairs, f"no {query.expects}"], **base)
     others = {h.chunk.source.language for h in hits} - {query.language, ""}
     foreign = [c for c, _ in sentences(checked) if any(foreign_words(c, query.language, o) for o in others)]
@@ -147,6 +152,22 @@ def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
     names = {n for n in names if not n[0].isdigit() and kept_in_translation(n, query.language)}
     found = anchors(premise) | {fold(w) for w in re.findall(r"\w+", premise)}
     return all(n in found or fold(n) in found for n in names)
+
+
+def on_point(text: str, question: str, hits: Sequence[Hit], margin: float = FIGURE_MARGIN) -> bool:
+    """Whether a figure ``text`` gives (one the question does not state) is stated in a passage
+    sentence about what the question asks: one whose similarity to the question (`Hit.evidence`)
+    is within ``margin`` of the best sentence's. The count of houses from a sentence about damage
+    does not answer how many people were evacuated when another sentence is about evacuations.
+    True when there is nothing to compare (no figures, or hits without sentence scores)."""
+    scored = [(s, score) for h in hits for s, score in h.evidence]
+    asked = {q.value for q in quantities(question)}
+    figures = [q for c, _ in sentences(text) for q in quantities(c) if q.value not in asked]
+    if not scored or not figures:
+        return True
+    best = max(score for _, score in scored)
+    close = [q for s, score in scored if score >= best - margin for q in quantities(s)]
+    return any(f.matches(q) for f in figures for q in close)
 
 
 def delivers(expects: str, text: str, question: str, hits: Sequence[Hit] = ()) -> bool:

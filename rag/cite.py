@@ -9,6 +9,7 @@ numbers (`rag.anchors`), which works across languages. Checking what a cited pas
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Sequence
 
 from index.language import sentence_pieces
@@ -148,6 +149,22 @@ def citations(cited: Sequence[int], hits: Sequence[Hit], text: str = "", unsuppo
             url=source.url, quote=best_quote([c for c, ns in claims if n in ns], chunk.text), passage=chunk.text,
             evidence=evidence(hits[n - 1]),
         ))
+    return out
+
+
+def closest(hits: Sequence[Hit], most: int = 3) -> list[Citation]:
+    """The passages nearest to a question that the archive does not answer: the first hit of each of
+    up to ``most`` articles, quoted by its sentence closest to the question. Numbered as in the prompt;
+    they are shown as the closest reading, not as sources of an answer."""
+    out, seen = [], set()
+    for n, hit in enumerate(hits, start=1):
+        if hit.chunk.article_id in seen:
+            continue
+        seen.add(hit.chunk.article_id)
+        [c] = citations([n], hits)
+        out.append(replace(c, quote=hit.evidence[0][0] if hit.evidence else c.quote))
+        if len(out) == most:
+            break
     return out
 
 

@@ -107,6 +107,7 @@ class Answer:
     usage: dict[str, int] = field(default_factory=dict)  # prompt, cached and completion tokens, when the LLM tells
     repairs: list[str] = field(default_factory=list)  # what checking changed: recited, magnitude, language, withdrawn, no <type>
     foreign: list[str] = field(default_factory=list)  # sentences written partly in another language than the question's
+    closest: list[Citation] = field(default_factory=list)  # for an abstention: the nearest passages, which do not answer it
 
     def to_dict(self) -> dict:
         """The ``newsrag ask --json`` object of FORMATS.md."""
@@ -117,5 +118,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "timings": {k: round(v, 3) for k, v in self.timings.items() if k in ("retrieval_s", "ttft_s", "total_s")},
             **({"unsupported": self.unsupported} if self.unsupported else {}),
+            **({"repairs": self.repairs} if self.repairs else {}),
             **({"widened": True} if self.widened else {}),
+            **({"closest": [c.to_dict() for c in self.closest]} if self.closest else {}),
         }

@@ -146,3 +146,15 @@ def test_eval_replays_recorded_replies_without_the_model(tmp_path, fake_archive)
     again = Archive.open(fake_archive.path, embedder=FakeEmbedder(), llm=Unloadable())
     recorder = record(again, tmp_path / "second", replay=tmp_path / "first")
     assert again.ask("When did the Velport harbour reopen?").text == first.text and recorder.replayed == 1
+
+
+def test_an_abstention_points_to_the_closest_passages_in_the_terminal_and_json(fake_archive, capsys):
+    from ui.cli import main
+
+    fake_archive.llm.reply = "NO_ANSWER"
+    assert main(["ask", "Who opened the Velport lighthouse?"], archive=fake_archive) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("The archive does not answer this question.\n\nClosest passages (they do not answer the question):\n[1] ")
+    assert "Sources:" not in out
+    data = fake_archive.ask("Who opened the Velport lighthouse?").to_dict()
+    assert data["abstained"] and data["citations"] == [] and data["closest"][0]["title"] == "Port reopens after storm"

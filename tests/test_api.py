@@ -33,7 +33,7 @@ def events(response) -> list[dict]:
 
 
 def test_chat_completions_answers_with_citations_in_openai_shape(client):
-    body = {"model": "anything", "messages": [{"role": "user", "content": "¿Cuánto costó el puente de Soria?"}]}
+    body = {"model": "anything", "messages": [{"role": "user", "content": "¿Cuánto costó la obra en Soria?"}]}
     reply = client.post("/v1/chat/completions", json=body, headers=AUTH).json()
     assert reply["object"] == "chat.completion"
     assert reply["choices"][0]["message"] == {"role": "assistant", "content": "La obra costó 9 millones [1]."}
@@ -42,7 +42,7 @@ def test_chat_completions_answers_with_citations_in_openai_shape(client):
 
 
 def test_chat_completions_streams_server_sent_events_ending_with_citations(client):
-    body = {"messages": [{"role": "system", "content": "ignored"}, {"role": "user", "content": "¿Cuánto costó el puente de Soria?"}],
+    body = {"messages": [{"role": "system", "content": "ignored"}, {"role": "user", "content": "¿Cuánto costó la obra en Soria?"}],
             "stream": True}
     response = client.post("/v1/chat/completions", json=body, headers=AUTH)
     assert response.headers["content-type"].startswith("text/event-stream")
@@ -63,7 +63,7 @@ def test_a_follow_up_uses_the_earlier_turns(client, fake_archive):
 
 
 def test_ask_takes_filters_and_returns_the_formats_answer(client):
-    answer = client.post("/v1/ask", json={"question": "¿Cuánto costó el puente de Soria?", "sources": ["Diario Norte"]},
+    answer = client.post("/v1/ask", json={"question": "¿Cuánto costó la obra en Soria?", "sources": ["Diario Norte"]},
                          headers=AUTH).json()
     assert set(answer) >= {"question", "answer", "abstained", "citations", "timings"}
     assert {c["source"] for c in answer["citations"]} == {"Diario Norte"}

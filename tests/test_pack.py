@@ -59,7 +59,7 @@ def test_fit_keeps_leading_passages_within_the_budget():
 def test_the_prompt_shows_excerpts_and_citations_quote_the_whole_passage(fake_archive):
     fake_archive.excerpt_tokens = 1
     fake_archive.llm.reply = "La obra costó 9 millones [1]."
-    answer = fake_archive.ask("¿Cuánto costó el puente de Soria?")
+    answer = fake_archive.ask("¿Qué se sabe del puente de Soria?")
     user = fake_archive.llm.calls[-1][-1]["content"]
     assert GAP.strip() in user and "La obra costó 9 millones." not in user  # the sentence closest to the question stays
     assert answer.citations and answer.citations[0].passage == answer.hits[0].chunk.text

@@ -53,7 +53,7 @@ def test_errors_are_readable_and_the_app_keeps_serving(server, fake_archive):
     assert answer.startswith("Answer")
 
 
-def test_the_chat_passes_earlier_turns_and_shows_quotes_copies_and_unsupported_sentences(fake_archive):
+def test_the_chat_passes_earlier_turns_and_shows_quotes_copies_and_withdrawn_sentences(fake_archive):
     from ui.app import respond
 
     fake_archive.llm.replies = ["When did the Velport ferries resume?"]
@@ -63,7 +63,16 @@ def test_the_chat_passes_earlier_turns_and_shows_quotes_copies_and_unsupported_s
     *_, (text, sources) = respond(fake_archive, "And the ferries?", history)
     assert fake_archive.llm.calls[-1][1:3] == [history[0], {"role": "assistant", "content": "2 million euros [1]."}]
     assert "**Ferries to the islands resumed at noon.**" in sources
-    assert "Not supported by its sources:_ It cost 5 million." in sources
+    assert "Withdrawn, its sources do not back it:_ It cost 5 million." in sources and "5 million" not in text
+
+
+def test_an_abstention_shows_the_closest_passages_as_such(fake_archive):
+    from ui.app import respond
+
+    fake_archive.llm.reply = "NO_ANSWER"
+    *_, (text, sources) = respond(fake_archive, "Who opened the Velport lighthouse?", [])
+    assert text == "The archive does not answer this question."
+    assert "The closest passages (they do not answer the question)" in sources and "Port reopens after storm" in sources
 
 
 def test_filters_settings_and_the_archive_tab_through_the_server(server, fake_archive, tmp_path):

@@ -49,8 +49,14 @@ WIDENED = ("ℹ _Some passages are from outside the dates or outlets the questio
 def sources_markdown(answer: Answer) -> str:
     """The cited passages as Markdown: number, title, outlet, date, link, the passage with the
     sentences that answer the question and those the answer quotes in bold, other outlets that ran
-    the story, unsupported sentences, and a note when passages come from outside the question's filters."""
-    lines = [f"⚠ _Not supported by its sources:_ {s}\n" for s in answer.unsupported] + ([WIDENED] if answer.widened else [])
+    the story, withdrawn sentences, for an abstention the closest passages, and a note when passages come from outside the question's filters."""
+    lines = [f"⚠ _Withdrawn, its sources do not back it:_ {s}\n" for s in answer.unsupported] + ([WIDENED] if answer.widened else [])
+    if answer.closest:
+        lines.append("_The closest passages (they do not answer the question):_\n")
+        for c in answer.closest:
+            title = f"[{c.title}]({c.url})" if c.url else c.title
+            lines.append(f"**[{c.n}]** {title}" + (f" — {c.about}" if c.about else "") + f"\n> {c.quote}\n")
+        return "\n".join(lines)
     if not answer.citations:
         return "\n".join(lines + ["_No sources cited._"])
     for c in answer.citations:

@@ -273,9 +273,13 @@ def show_answer(stream: Iterable[str | Answer], live: bool) -> Answer:
         print(("\n\n" if live else "") + answer.text, end="")
     print()
     for sentence in answer.unsupported:
-        print(f"(not supported by its sources: {sentence})")
+        print(f"(withdrawn, its sources do not back it: {sentence})")
     if answer.widened:
         print("(some passages are from outside the dates or outlets the question names: they answered it better)")
+    if answer.closest:
+        print("\nClosest passages (they do not answer the question):")
+        for c in answer.closest:
+            print(f"[{c.n}] {c.heading}" + (f"\n    {c.url}" if c.url else "") + f"\n    {c.quote}")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
