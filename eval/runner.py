@@ -70,7 +70,7 @@ def run(
         "archive": str(archive.path), "embedder": archive.embedder.name, "top_k": archive.retriever.top_k,
         "keyword_weight": archive.retriever.keyword_weight, "ranking": archive.retriever.ranking,
         "question_filters": archive.question_filters,
-        "excerpt_tokens": archive.excerpt_tokens,
+        "excerpt_tokens": archive.excerpt_tokens, "prompts": str(archive.prompts_dir) if archive.prompts_dir else None,
         "model": None if retrieval_only else archive.llm.name, "retrieval_only": retrieval_only, "limit": limit,
         "citation_judge": None if retrieval_only or support is None else getattr(support, "name", type(support).__name__),
     }

@@ -55,7 +55,8 @@ class Archive:
     ``llm`` may be a function that loads the model when the first question needs it.
     ``excerpt_tokens`` above 0 shows the model only the passages' sentences closest to the
     question, about that many tokens in all (`rag.pack.condense`). ``question_filters`` False
-    does not read dates and outlets from questions (for comparison runs).
+    does not read dates and outlets from questions (for comparison runs). ``prompts_dir`` holds
+    answer prompt files (``answer.txt``, ``yesno.txt``, ``timeline.txt``) used instead of the package's.
     """
 
     def __init__(
@@ -73,6 +74,7 @@ class Archive:
         passage_tokens: int = PASSAGE_TOKENS,
         excerpt_tokens: int = EXCERPT_TOKENS,
         question_filters: bool = True,
+        prompts_dir: Path | None = None,
     ):
         self.path = path
         self.store = store
@@ -84,6 +86,7 @@ class Archive:
         self.passage_tokens = passage_tokens
         self.excerpt_tokens = excerpt_tokens
         self.question_filters = question_filters
+        self.prompts_dir = prompts_dir
         self._llm = llm
         self._chunker = chunker
         self._generating = threading.Lock()
@@ -106,6 +109,7 @@ class Archive:
         create: bool = True,
         chroma_url: str | None = None,
         llm_url: str | None = None,
+        prompts_dir: Path | None = None,
     ) -> Archive:
         """Open the archive in ``path`` (created when missing unless ``create=False``).
 
@@ -147,7 +151,7 @@ class Archive:
             retriever=Retriever(store, embedder, top_k=top_k, ranking=ranking,
                                 keyword_weight=KEYWORD_WEIGHT if keyword_weight is None else keyword_weight),
             models_dir=models_dir, excerpt_tokens=EXCERPT_TOKENS if excerpt_tokens is None else excerpt_tokens,
-            question_filters=question_filters,
+            question_filters=question_filters, prompts_dir=prompts_dir,
         )
 
     @staticmethod
@@ -191,7 +195,7 @@ class Archive:
         if self.store.count():
             self.retriever.search("warm-up", 1)
         query = Query("", "en", "answer", "")
-        for _ in self.llm.stream(build_messages(query, []), max_tokens=1):
+        for _ in self.llm.stream(build_messages(query, [], self.prompts_dir), max_tokens=1):
             pass
 
     def ingest(
@@ -278,7 +282,7 @@ class Archive:
             mark = time.perf_counter()
             hits = condense(query.search, hits, self.embedder, self.excerpt_tokens)
             timings["excerpt_s"] = time.perf_counter() - mark
-        messages = build_messages(query, hits)
+        messages = build_messages(query, hits, self.prompts_dir)
         reply = (yield from generate(self.llm, messages)) if hits else Reply()
         if reply.declined:
             yield abstention(query.language)

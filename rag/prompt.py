@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from string import Template
 from typing import Sequence
 
@@ -20,9 +21,14 @@ NO_ANSWER = "NO_ANSWER"
 
 
 @lru_cache(maxsize=None)
-def load_prompt(name: str) -> dict[str, Template]:
-    """A prompt file split into its ``### role`` sections."""
-    text = resources.files("rag").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
+def load_prompt(name: str, folder: str | None = None) -> dict[str, Template]:
+    """A prompt file split into its ``### role`` sections: ``folder``'s ``name.txt`` when it has one
+    (a newsroom's own wording), else the package's."""
+    own = Path(folder) / f"{name}.txt" if folder else None
+    if own is not None and own.is_file():
+        text = own.read_text(encoding="utf-8")
+    else:
+        text = resources.files("rag").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
     sections: dict[str, list[str]] = {}
     role = None
     for line in text.splitlines():
@@ -43,9 +49,10 @@ def format_passage(n: int, hit: Hit) -> str:
     return f"[{n}] " + _SPECIAL.sub(lambda m: m.group(0).replace("|", "¦").replace("#", "＃"), hit.passage)
 
 
-def build_messages(query: Query, hits: Sequence[Hit]) -> list[Message]:
-    """The chat for an answer to ``query`` from ``hits``: the prompt file of its kind, its history, its question."""
-    prompt = load_prompt(query.kind)
+def build_messages(query: Query, hits: Sequence[Hit], prompts: Path | None = None) -> list[Message]:
+    """The chat for an answer to ``query`` from ``hits``: the prompt file of its kind (from ``prompts``
+    when that folder has one), its history, its question."""
+    prompt = load_prompt(query.kind, str(prompts) if prompts else None)
     passages = "\n\n".join(format_passage(i, hit) for i, hit in enumerate(hits, start=1))
     values = {"language": NAMES.get(query.language, query.language), "passages": passages, "question": query.question}
     return [

@@ -158,3 +158,13 @@ def test_an_abstention_points_to_the_closest_passages_in_the_terminal_and_json(f
     assert "Sources:" not in out
     data = fake_archive.ask("Who opened the Velport lighthouse?").to_dict()
     assert data["abstained"] and data["citations"] == [] and data["closest"][0]["title"] == "Port reopens after storm"
+
+
+def test_a_folder_of_prompt_files_replaces_the_built_in_wording(tmp_path, fake_archive):
+    (tmp_path / "answer.txt").write_text("### system\nHouse style: short.\n### user\n$passages\n\nQ: $question ($language)\n")
+    fake_archive.prompts_dir = tmp_path
+    fake_archive.ask("What happened in Velport?")
+    system, user = fake_archive.llm.calls[-1]
+    assert system["content"] == "House style: short." and user["content"].endswith("Q: What happened in Velport? (English)")
+    fake_archive.ask("Did the ferries resume?")  # no yesno.txt in the folder: the built-in one
+    assert fake_archive.llm.calls[-1][0]["content"].startswith("You answer yes-or-no questions")

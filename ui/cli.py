@@ -47,7 +47,7 @@ def open_archive(config: Config, create: bool = False) -> Archive:
     return Archive.open(
         config.archive, embedder=config.embedder, model=config.model, models_dir=config.models_dir, top_k=config.top_k,
         keyword_weight=config.keyword_weight, ranking=config.ranking, excerpt_tokens=config.excerpt_tokens,
-        question_filters=config.question_filters,
+        question_filters=config.question_filters, prompts_dir=config.prompts_dir,
         create=create, chroma_url=config.chroma_url, llm_url=config.llm_url,
     )
 
@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--excerpt-tokens", type=int, metavar="N",
                        help="show the model only the passages' sentences closest to the question, about N tokens "
                             "in all (default 0: whole passages; 400 reads about half as much)")
+        p.add_argument("--prompts", type=Path, dest="prompts_dir", metavar="DIR",
+                       help="answer prompt files (answer.txt, yesno.txt, timeline.txt) to use instead of the built-in ones")
         if name in ("ask", "chat"):
             p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only articles published on or after this day")
             p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="only articles published on or before this day")
@@ -129,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default; dense: whole-passage vectors alone; keyword: BM25 alone (for comparison)")
     p.add_argument("--question-filters", choices=["on", "off"],
                    help="read dates and outlets named in questions as filters (default on; off for comparison)")
+    p.add_argument("--prompts", type=Path, dest="prompts_dir", metavar="DIR",
+                   help="answer prompt files (answer.txt, yesno.txt, timeline.txt) to use instead of the built-in ones")
     p.add_argument("--replay", type=Path, metavar="RUN",
                    help="reuse the model's replies recorded by an earlier run (its --out folder) wherever the prompt is "
                         "the same: a change to checking is measured without generating again (latencies are then not the model's)")

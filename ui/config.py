@@ -28,6 +28,7 @@ class Config:
     ranking: str = "default"  # "dense" (passage vectors alone) or "keyword" (BM25 alone), for comparison runs
     question_filters: bool = True  # read dates and outlets named in questions as filters
     excerpt_tokens: int | None = None  # None: the archive's default; 0: whole passages
+    prompts_dir: Path | None = None  # answer prompt files used instead of the package's
     chroma_url: str | None = None  # a Chroma server instead of the archive folder's own store
     llm_url: str | None = None  # an OpenAI-compatible server instead of the local model
     host: str = "127.0.0.1"
@@ -46,7 +47,7 @@ class Config:
                 raw = env.get(f"NEWSRAG_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            if f.name in ("archive", "models_dir"):
+            if f.name in ("archive", "models_dir", "prompts_dir"):
                 raw = Path(raw).expanduser()
             elif f.name in ("top_k", "port", "api_port", "excerpt_tokens"):
                 raw = int(raw)
