@@ -45,6 +45,14 @@ MONTHS = {  # month name or abbreviation -> number; English and Spanish
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
             "lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
+# Verbs and phrases that attribute words to a speaker ("said X", "según X"), English and Spanish.
+SPEECH = re.compile(
+    r"\b(?:said|says|told|stated|added|explained|warned|insisted|claimed|argued|according to|quoted|declared|"
+    r"dijo|dice|afirmó|afirma|aseguró|asegura|explicó|explica|señaló|señala|declaró|declara|añadió|añade|según|"
+    r"advirtió|indicó|sostuvo|manifestó|reconoció|insistió|subrayó|recordó|apuntó|lamentó)\b|[«»“”\"]",
+    re.I,
+)
+
 # Words that answer "when" without a number or a month: times of day, days counted from today, seasons.
 WHEN_WORDS = frozenset("""noon midnight morning afternoon evening night yesterday today tomorrow tonight week month year
     spring summer autumn fall winter weekend mediodía medianoche mañana tarde noche ayer hoy anoche semana mes año

@@ -13,7 +13,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from index.language import split_sentences
+from index.language import SPEECH, split_sentences
 
 from .anchors import anchors
 from .llm import LLM
@@ -71,6 +71,8 @@ class LexicalSupport(Support):
             return False
         if not clock <= times(premise):
             return False
+        if not _spoken_by(claim, premise):
+            return False
         if not figures:
             return True
         parts = _parts(premise)
@@ -81,6 +83,35 @@ class LexicalSupport(Support):
                        for i, part in enumerate(parts) if any(figure.matches(q) for q in part.figures)):
                 return False
         return True
+
+
+def _spoken_by(claim: str, premise: str) -> bool:
+    """Whether the names a claim has speaking ("X said", "según X") speak in the premise: each is
+    next to a speech verb there (within six words after it, or, when none is, before it in its
+    sentence: "Fermín Olalla, mayor of Valdeoscuro, said"). A minister named beside a spokesman's
+    quote is not quoted. Claims without a speech verb pass."""
+    speakers = _speakers(claim, before=4, after=4)
+    if not speakers:
+        return True
+    speaking = set().union(set(), *(_speakers(s, after=6) for s in split_sentences(premise)))
+    return speakers <= speaking
+
+
+def _speakers(text: str, after: int, before: int | None = None) -> set[str]:
+    """Names beside the speech verbs of ``text``: within ``after`` words after each, and within
+    ``before`` words before it, or (``before`` None) anywhere before it when none follows."""
+    out: set[str] = set()
+    for m in SPEECH.finditer(text):
+        if not m.group(0)[0].isalpha():
+            continue
+        head = text[:m.start()]
+        following = anchors(" ".join(text[m.end():].split()[:after]))
+        if before is None:
+            out |= following or anchors(head)
+        else:
+            words = head.split()
+            out |= following | anchors(" ".join(words[-before:]), sentence=len(words) <= before)
+    return out
 
 
 @dataclass(frozen=True)

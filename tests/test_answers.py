@@ -168,3 +168,14 @@ def test_a_folder_of_prompt_files_replaces_the_built_in_wording(tmp_path, fake_a
     assert system["content"] == "House style: short." and user["content"].endswith("Q: What happened in Velport? (English)")
     fake_archive.ask("Did the ferries resume?")  # no yesno.txt in the folder: the built-in one
     assert fake_archive.llm.calls[-1][0]["content"].startswith("You answer yes-or-no questions")
+
+
+def test_words_are_given_to_the_person_who_said_them():
+    judge = LexicalSupport()
+    passage = ("«Lo peor ya ha pasado», dijo el portavoz municipal, Enric Sala, junto a la alcaldesa Marta Vives. "
+               "Fermín Olalla, president of the association and mayor of Valdeoscuro, said the count was low.")
+    assert judge.entails(passage, "The town spokesman Enric Sala said the worst was over.")
+    assert not judge.entails(passage, "Mayor Marta Vives said the worst was over.")  # named beside the quote, not quoted
+    assert not judge.entails(passage, "The worst is over, said Marta Vives.")
+    assert judge.entails(passage, "The mayor of Valdeoscuro, Fermín Olalla, said the count was low.")
+    assert judge.entails(passage, "Marta Vives was there.")  # no words attributed: nothing to check
