@@ -94,7 +94,11 @@ def _spoken_by(claim: str, premise: str) -> bool:
     if not speakers:
         return True
     speaking = set().union(set(), *(_speakers(s, after=6) for s in split_sentences(premise)))
-    return speakers <= speaking
+    outlets = {w for heading in _HEADING.findall(premise) for w in anchors(heading)}  # an outlet speaks in its articles
+    return speakers <= speaking | outlets
+
+
+_HEADING = re.compile(r"^.*\(([^()\n]+)\)\s*$", re.M)
 
 
 def _speakers(text: str, after: int, before: int | None = None) -> set[str]:
@@ -106,12 +110,14 @@ def _speakers(text: str, after: int, before: int | None = None) -> set[str]:
             continue
         head = text[:m.start()]
         following = anchors(" ".join(text[m.end():].split()[:after]))
-        if before is None:
+        if m.group(0).lower() in ("según", "according to"):  # the source follows: "X ganaría, según Y"
+            out |= following
+        elif before is None:
             out |= following or anchors(head)
         else:
             words = head.split()
             out |= following | anchors(" ".join(words[-before:]), sentence=len(words) <= before)
-    return out
+    return {name for name in out if not name[0].isdigit()}
 
 
 @dataclass(frozen=True)
