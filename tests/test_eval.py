@@ -144,3 +144,32 @@ def test_a_question_is_searched_as_of_its_own_date(fake_archive, tmp_path):
 def _run_one(archive, question, tmp_path):
     run(archive, [question], tmp_path / "one", retrieval_only=True)
     return (tmp_path / "one" / RESULTS).read_text().splitlines()
+
+
+def test_each_answer_is_classed_by_what_is_wrong_with_it(fake_archive, tmp_path):
+    questions = [
+        Question("c1", "How much did the Velport harbour repairs cost?", ["2 million euros"], evidence_ids=["a1"], language="en"),
+        Question("c2", "How much did the Velport harbour repairs cost?", ["3 million euros"], evidence_ids=["a1"], language="en"),
+        Question("c3", "Who won the chess final?", [], language="en"),
+        Question("c4", "When did the Velport harbour reopen?", ["Friday"], evidence_ids=["a1"], language="en"),
+    ]
+    fake_archive.llm.replies = ["Repairs cost 2 million euros.", "Repairs cost 2 million euros [1].",
+                                "Velport's harbour master won [1].", "NO_ANSWER"]
+    report = run(fake_archive, questions, tmp_path / "run")
+    records = {r["id"]: r for r in map(json.loads, (tmp_path / "run" / RESULTS).read_text().splitlines())}
+    assert records["c1"]["classes"] == [] and records["c1"]["answer"] == "Repairs cost 2 million euros [1]."  # cited by attribution
+    assert records["c2"]["classes"] == ["wrong number"]
+    assert records["c3"]["classes"] == ["answered unanswerable"]
+    assert records["c4"]["classes"] == ["withdrawn"]
+    assert report["classes"]["wrong number"] == 1 and report["classes"]["withdrawn"] == 1
+    assert "| wrong number | 1 |" in (tmp_path / "run" / "report.md").read_text()
+
+
+def test_classes_catch_a_missing_entity_a_second_language_and_an_uncited_sentence():
+    from eval.classes import classify
+    from index.types import Chunk, Source
+    from rag.types import Answer, Hit
+
+    spanish = [Hit(Chunk("c", "a", "El alcalde Ruiz inauguró la obra.", 0, Source("Obra", language="es")), 1.0, 1)]
+    answer = Answer("Who opened the works?", "The alcalde opened the obra [1]. It was a big day.", hits=spanish)
+    assert classify(answer, "Who opened the works?", "en", ["Ruiz"]) == ["no entity", "wrong language", "uncited"]
