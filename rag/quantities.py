@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.language import MAGNITUDE_WORDS, MAGNITUDES, THOUSANDS_SEPARATORS, UNITS
+from index.language import MAGNITUDE_WORDS, MAGNITUDES, MONTHS, THOUSANDS_SEPARATORS, UNITS
 
 _SHORT = ("k", "m", "mn", "bn")  # magnitudes written only against the number or after a currency sign: "12bn", "€3m"
 _LONG = sorted((w for w in MAGNITUDES if w not in _SHORT), key=len, reverse=True)
@@ -60,6 +60,18 @@ class Quantity:
 def is_year(q: Quantity) -> bool:
     """Whether ``q`` reads as a year: a whole number from 1800 to 2100 with no unit, written without separators."""
     return not q.unit and q.value.is_integer() and 1800 <= q.value <= 2100 and q.text.isdigit()
+
+
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH_AFTER = re.compile(rf"^\s*(?:de\s+|of\s+)?(?:{_MONTH})\b", re.I)
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTH})\.?\s*$", re.I)
+
+
+def is_day(q: Quantity, text: str) -> bool:
+    """Whether ``q`` (found in ``text``) is a day of a month: "6 July", "6 de julio", "July 6"."""
+    if q.start < 0 or q.unit or not q.value.is_integer() or not 1 <= q.value <= 31:
+        return False
+    return bool(_MONTH_AFTER.match(text[q.end:q.end + 20]) or _MONTH_BEFORE.search(text[max(0, q.start - 12):q.start]))
 
 
 def _digits(number: str) -> tuple[float, float]:

@@ -13,12 +13,12 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from index.language import SPEECH, split_sentences
+from index.language import MONTHS, SPEECH, WEEKDAYS, split_sentences
 
 from .anchors import anchors
 from .llm import LLM
 from .prompt import load_prompt
-from .quantities import is_year, quantities, times
+from .quantities import is_day, is_year, quantities, times
 
 
 class Support(ABC):
@@ -63,7 +63,7 @@ class LexicalSupport(Support):
         wanted = anchors(claim, sentence=True)
         figures = quantities(claim)
         clock = times(claim)
-        names = {a for a in wanted if not a[0].isdigit()}
+        names = {a for a in wanted if not a[0].isdigit() and a not in MONTHS and a not in WEEKDAYS}  # dates are figures
         if not names and not figures and not clock:
             return True
         found = anchors(premise) | set(re.findall(r"\w+", premise.lower()))  # a name may start a sentence in the claim only
@@ -77,9 +77,10 @@ class LexicalSupport(Support):
             return True
         parts = _parts(premise)
         for figure in figures:
-            ties = {n for n in names if n in found} | {f.value for f in figures if f is not figure and not is_year(f)}
-            years = {f.value for f in figures if f is not figure and is_year(f)}
-            if not any(_beside(parts, i, ties) and all(_beside(parts, i, {y}) for y in years)
+            dates = [f for f in figures if f is not figure and (is_year(f) or is_day(f, claim))]
+            ties = {n for n in names if n in found} | {f.value for f in figures if f is not figure and f not in dates}
+            years = {f.value for f in dates}
+            if not any(_beside(parts, i, ties) and all(_beside(parts, i, {y}, date=True) for y in years)
                        for i, part in enumerate(parts) if any(figure.matches(q) for q in part.figures)):
                 return False
         return True
@@ -143,10 +144,13 @@ def _part(text: str, paragraph: int) -> _Part:
     return _Part(frozenset(anchors(text) | set(re.findall(r"\w+", text.lower()))), tuple(quantities(text)), paragraph)
 
 
-def _beside(parts: list[_Part], i: int, ties: set) -> bool:
+def _beside(parts: list[_Part], i: int, ties: set, date: bool = False) -> bool:
     """Whether sentence ``i``, its paragraph, its neighbours or a heading hold one of ``ties`` (names or values);
-    true with no ties."""
+    true with no ties. A ``date`` must be in the sentence itself, the one before it in its paragraph, or a heading."""
     if not ties:
         return True
-    near = [p for j, p in enumerate(parts) if abs(j - i) <= 1 or p.paragraph in (-1, parts[i].paragraph)]
+    if date:
+        near = [p for j, p in enumerate(parts) if j == i or p.paragraph == -1 or (j == i - 1 and p.paragraph == parts[i].paragraph)]
+    else:
+        near = [p for j, p in enumerate(parts) if abs(j - i) <= 1 or p.paragraph in (-1, parts[i].paragraph)]
     return any(t in p.words if isinstance(t, str) else any(abs(q.value - t) < 1e-9 for q in p.figures) for p in near for t in ties)

@@ -179,3 +179,15 @@ def test_words_are_given_to_the_person_who_said_them():
     assert not judge.entails(passage, "The worst is over, said Marta Vives.")
     assert judge.entails(passage, "The mayor of Valdeoscuro, Fermín Olalla, said the count was low.")
     assert judge.entails(passage, "Marta Vives was there.")  # no words attributed: nothing to check
+
+
+def test_a_figure_is_backed_only_for_the_day_and_year_the_claim_gives_it():
+    judge = LexicalSupport()
+    passage = "El jueves 4 de julio volaban 19 aeronaves sobre la Sierra de Almena. El sábado 6 de julio llovió."
+    assert judge.entails(passage, "19 aircraft were fighting the fire on 4 July.")  # "July" is a date, not a name to find
+    assert judge.entails(passage, "On Thursday, July 4, 19 aircraft flew.")
+    assert not judge.entails(passage, "19 aircraft were fighting the fire on Saturday 6 July.")
+    seats = "Resultados (Diario, 2024-04-22)\nEn 2020 el partido obtuvo 28 escaños.\n\nEn 2016 votó el 70 %."
+    assert judge.entails(seats, "The party won 28 seats in 2020.")
+    assert not judge.entails(seats, "The party won 28 seats in 2016.")
+    assert judge.entails(seats, "In 2024 turnout data were published.")  # the heading's date
