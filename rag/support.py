@@ -111,8 +111,8 @@ def _speakers(text: str, after: int, before: int | None = None) -> set[str]:
             continue
         head = text[:m.start()]
         following = anchors(" ".join(text[m.end():].split()[:after]))
-        if m.group(0).lower() in ("según", "according to"):  # the source follows: "X ganaría, según Y"
-            out |= following
+        if m.group(0).lower() in ("según", "according to"):  # the source follows, up to a comma: "X ganaría, según Y"
+            out |= anchors(" ".join(re.split(r"[,;.:]", text[m.end():], maxsplit=1)[0].split()[:after]))
         elif before is None:
             out |= following or anchors(head)
         else:

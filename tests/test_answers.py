@@ -191,3 +191,9 @@ def test_a_figure_is_backed_only_for_the_day_and_year_the_claim_gives_it():
     assert judge.entails(seats, "The party won 28 seats in 2020.")
     assert not judge.entails(seats, "The party won 28 seats in 2016.")
     assert judge.entails(seats, "In 2024 turnout data were published.")  # the heading's date
+
+
+def test_according_to_the_passage_names_no_speaker():
+    judge = LexicalSupport()
+    passage = "Cerezal tendrá una red de calor. Dará calefacción a 620 viviendas a partir de noviembre de 2025."
+    assert judge.entails(passage, "According to the passage, Cerezal's network will start in November 2025.")
