@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 from typing import Sequence
 
-from index.language import MONTHS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, sentence_pieces, split_sentences
+from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, split_sentences
 
 from .anchors import anchors
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
@@ -138,20 +138,49 @@ def rescale(piece: str, passages: Sequence[str], language: str = "en") -> str:
 def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
     """Whether the passages ``text`` cites are about what the question asks: together they hold every
     year the question names (in their text or dates) and every one of its proper names (those a
-    translation keeps, `index.language.kept_in_translation`), outlets, months and weekdays aside. A question about 2016 is not answered from passages about 2020 and 2024."""
+    translation keeps, `index.language.kept_in_translation`), outlets, months and weekdays aside.
+    When the passages are in the question's language, each name the question writes must occur
+    in them as written ("Terminal Sur de Puerto Alcor" is not "Terminal Norte"). A question about 2016 is not answered from passages about 2020 and 2024."""
     cited = sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
     if not cited:
         return True
     premise = "\n\n".join(replace(hits[n - 1], excerpt="").passage for n in cited)
+    articles = {hits[n - 1].chunk.article_id for n in cited}
+    whole = "\n\n".join(replace(h, excerpt="").passage for h in hits if h.chunk.article_id in articles)
     asked = query.standalone or query.question
     years = {q.value for q in quantities(asked) if is_year(q)}
     if not years <= {q.value for q in quantities(premise)}:
         return False
     outlets = {w for o in query.outlets for w in anchors(o)}
+    if all(hits[n - 1].chunk.source.language == query.language for n in cited):  # nothing translated: names as written
+        text = " " + " ".join(fold(whole).split()) + " "
+        return all(f" {fold(p)} " in text for p in name_phrases(asked) if not set(anchors(p)) <= outlets)
     names = anchors(asked, sentence=True) - outlets - set(MONTHS) - set(WEEKDAYS)
     names = {n for n in names if not n[0].isdigit() and kept_in_translation(n, query.language)}
-    found = anchors(premise) | {fold(w) for w in re.findall(r"\w+", premise)}
+    found = anchors(whole) | {fold(w) for w in re.findall(r"\w+", whole)}
     return all(n in found or fold(n) in found for n in names)
+
+
+_CAPITAL = r"[A-ZÁÉÍÓÚÑ][\w’'-]*"
+_PHRASE = re.compile(rf"{_CAPITAL}(?:\s+(?:(?:de|del|la|las|los|of|the|y|and)\s+)?{_CAPITAL})*")
+
+
+def name_phrases(question: str) -> list[str]:
+    """The names a question writes, each as one phrase: "Terminal Sur de Puerto Alcor", "Harwick Rovers".
+    A common word that starts the question ("Según"), function words, months and weekdays are not names."""
+    out = []
+    body = question.lstrip("¿¡\"«'( ")
+    language = question_language(question)
+    for m in _PHRASE.finditer(body):
+        words = m.group(0).split()
+        if m.start() == 0 and words and not kept_in_translation(words[0], language):  # "Según ...", "Which ..."
+            words = words[1:]
+        while words and (words[0].lower() in ALL_FUNCTION_WORDS or words[0].lower() in MONTHS or words[0].lower() in WEEKDAYS):
+            words = words[1:]
+        if not words:
+            continue
+        out.append(re.sub(r"[’']s?$", "", " ".join(words)))
+    return out
 
 
 def on_point(text: str, question: str, hits: Sequence[Hit], margin: float = FIGURE_MARGIN) -> bool:
