@@ -150,6 +150,13 @@ UNITS = {
     "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
     "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "dólar": "USD", "dólares": "USD",
     "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "libra": "GBP", "libras": "GBP",
+    # what a count is of, where a wrong one is caught at once: 4,600 hectares are not 4,600 people
+    "hectares": "ha", "hectare": "ha", "hectáreas": "ha", "hectárea": "ha",
+    "kilometres": "km", "kilometers": "km", "kilómetros": "km", "km": "km",
+    "metres": "m", "meters": "m", "metros": "m",
+    "cubic metres": "m3", "cubic meters": "m3", "metros cúbicos": "m3", "m³": "m3", "m3": "m3",
+    "tonnes": "t", "tons": "t", "toneladas": "t",
+    "people": "people", "persons": "people", "personas": "people",
 }
 # Separators: a point or comma followed by exactly three digits groups thousands ("3.200", "3,200"),
 # any other is a decimal mark ("1,5", "1.5"), in English and Spanish alike.

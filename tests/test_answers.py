@@ -23,7 +23,9 @@ def test_quantities_are_read_with_their_magnitudes_units_and_separators():
     assert values("12 mil millones de euros", "es") == [(12e9, "EUR")]
     assert values("12 billion euros") == values("€12bn") == [(12e9, "EUR")]
     assert values("12 million euros") == [(12e6, "EUR")]
-    assert values("3.200 personas", "es") == values("3,200 people") == [(3200, "")]
+    assert values("3.200 personas", "es") == values("3,200 people") == [(3200, "people")]
+    assert values("4.600 hectáreas", "es") == values("4,600 hectares") == [(4600, "ha")]  # not 4,600 people
+    assert values("312 tractores", "es") == [(312, "")]
     assert values("1,5 millones", "es") == values("1.5 million") == [(1.5e6, "")]
     assert values("el 82 % de la plantilla", "es") == values("82 per cent") == [(82, "%")]
     assert values("doce mil millones", "es") == [(12e9, "")]  # words, by text2num
