@@ -29,9 +29,22 @@ def normalize(text: str) -> str:
 
 
 def contains_answer(prediction: str, answers: Iterable[str]) -> bool:
-    """The accuracy criterion: some normalised gold answer occurs in the normalised prediction."""
+    """The accuracy criterion: some normalised gold answer occurs in the normalised prediction,
+    numbers written in words counting as their digits ("four" is "4")."""
     pred = f" {normalize(prediction)} "
-    return any(f" {normalize(a)} " in pred for a in answers if normalize(a))
+    digits = f" {normalize(_as_digits(prediction))} "
+    return any(f" {normalize(a)} " in pred or f" {normalize(_as_digits(a))} " in digits for a in answers if normalize(a))
+
+
+def _as_digits(text: str) -> str:
+    from text_to_num import alpha2digit
+
+    from index.language import question_language
+
+    try:
+        return alpha2digit(text, question_language(text), threshold=0)
+    except Exception:  # text2num raises on some inputs; the words as written still count
+        return text
 
 
 def exact_match(prediction: str, answers: Sequence[str]) -> float:

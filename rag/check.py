@@ -192,6 +192,7 @@ def on_point(text: str, question: str, hits: Sequence[Hit], margin: float = FIGU
     scored = [(s, score) for h in hits for s, score in h.evidence]
     asked = {q.value for q in quantities(question)}
     figures = [q for c, _ in sentences(text) for q in quantities(c) if q.value not in asked]
+    figures = [q for q in figures if q.start >= 0] or figures  # "en dos años" beside "35 %" is not the answer
     if not scored or not figures:
         return True
     best = max(score for _, score in scored)
@@ -199,11 +200,15 @@ def on_point(text: str, question: str, hits: Sequence[Hit], margin: float = FIGU
     return any(f.matches(q) for f in figures for q in close)
 
 
+_ALTERNATIVES = re.compile(r"\b(?:or|between|o|u|entre)\b", re.I)
+
+
 def delivers(expects: str, text: str, question: str, hits: Sequence[Hit] = ()) -> bool:
     """Whether ``text`` holds what the question asks for: a figure it does not state for ``number``;
     a number, clock time, month, weekday or time word (`index.language.WHEN_WORDS`) for ``date``; a name it does not hold for ``person``, ``place`` and
     ``name`` (a capitalised word, or the first word of a sentence when the passages write it
-    capitalised inside a sentence). A role ("the mayor") is not a name."""
+    capitalised inside a sentence; one of the question's own when it offers a choice: "between A
+    and B"). A role ("the mayor") is not a name."""
     body = [c for c, _ in sentences(text)]
     asked = {q.value for q in quantities(question)}
     figures = [q for c in body for q in quantities(c)]
@@ -212,7 +217,7 @@ def delivers(expects: str, text: str, question: str, hits: Sequence[Hit] = ()) -
     if expects == "date":
         words = {w.lower() for c in body for w in re.findall(r"[^\W\d_]+", c)}
         return bool(figures) or bool(words & (set(MONTHS) | set(WEEKDAYS) | WHEN_WORDS)) or any(times(c) for c in body)
-    known = anchors(question)
+    known = set() if _ALTERNATIVES.search(question) else anchors(question)  # "which team won, the Broncos or the Steelers?"
     inside = set().union(*(anchors(s, sentence=True) for h in hits for s in split_sentences(h.chunk.text))) if hits else set()
     for claim in body:
         names = anchors(claim, sentence=True) | (anchors(claim) & inside)

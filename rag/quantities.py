@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.language import MAGNITUDE_WORDS, MAGNITUDES, MONTHS, THOUSANDS_SEPARATORS, UNITS
+from index.language import MAGNITUDE_WORDS, MAGNITUDES, MONTHS, THOUSANDS_SEPARATORS, UNITS, question_language
 
 _SHORT = ("k", "m", "mn", "bn")  # magnitudes written only against the number or after a currency sign: "12bn", "€3m"
 _LONG = sorted((w for w in MAGNITUDES if w not in _SHORT), key=len, reverse=True)
@@ -91,20 +91,21 @@ def _as_digits(text: str, language: str) -> str:
     try:
         from text_to_num import alpha2digit
 
-        return alpha2digit(text, language if language in ("en", "es", "fr", "de", "it", "pt") else "en")
+        return alpha2digit(text, language if language in ("en", "es", "fr", "de", "it", "pt") else "en", threshold=2)
     except Exception:  # text2num raises on some inputs and languages; the digits as written still count
         return text
 
 
-def quantities(text: str, language: str = "en") -> list[Quantity]:
+def quantities(text: str, language: str | None = None) -> list[Quantity]:
     """The quantities stated in ``text``, those written in digits first, with their offsets;
-    those written in words follow, with offsets -1 (they cannot be rewritten in place)."""
+    those written in words follow, with offsets -1 (they cannot be rewritten in place).
+    Numbers in words are read in ``language``, by default the one ``text``'s function words tell."""
     found = _scan(text)
     rest = text
     for q in reversed(found):
         rest = rest[:q.start] + " ¤ " + rest[q.end:]
     if re.search(r"[^\W\d_]", rest):
-        converted = _as_digits(rest, language)
+        converted = _as_digits(rest, language or question_language(text))
         if converted != rest:
             found += [Quantity(q.value, q.unit, q.text, -1, -1, q.step) for q in _scan(converted)]
     return found

@@ -13,7 +13,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from index.language import MONTHS, SPEECH, WEEKDAYS, split_sentences
+from index.language import MONTHS, SPEECH, WEEKDAYS, fold, kept_in_translation, question_language, split_sentences
 
 from .anchors import anchors
 from .llm import LLM
@@ -63,10 +63,13 @@ class LexicalSupport(Support):
         wanted = anchors(claim, sentence=True)
         figures = quantities(claim)
         clock = times(claim)
-        names = {a for a in wanted if not a[0].isdigit() and a not in MONTHS and a not in WEEKDAYS}  # dates are figures
+        language = question_language(claim)  # a name a translation changes ("Best Actress") is not looked for
+        names = {a for a in wanted if not a[0].isdigit() and a not in MONTHS and a not in WEEKDAYS  # dates are figures
+                 and kept_in_translation(a, language)}
         if not names and not figures and not clock:
             return True
-        found = anchors(premise) | set(re.findall(r"\w+", premise.lower()))  # a name may start a sentence in the claim only
+        found = anchors(premise) | {fold(w) for w in re.findall(r"\w+", premise)}  # a name may start a sentence in the claim only
+        names = {fold(n) for n in names}
         if names and len(names & found) * 2 < len(names):
             return False
         if not clock <= times(premise):
@@ -141,7 +144,8 @@ def _parts(premise: str) -> list[_Part]:
 
 
 def _part(text: str, paragraph: int) -> _Part:
-    return _Part(frozenset(anchors(text) | set(re.findall(r"\w+", text.lower()))), tuple(quantities(text)), paragraph)
+    return _Part(frozenset({fold(a) for a in anchors(text)} | {fold(w) for w in re.findall(r"\w+", text)}), tuple(quantities(text)),
+                 paragraph)
 
 
 def _beside(parts: list[_Part], i: int, ties: set, date: bool = False) -> bool:
