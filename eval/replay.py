@@ -4,7 +4,8 @@ in seconds on the replies an earlier run already paid for.
 `Recorder` wraps the answering model: every reply it gives is appended to a run's
 ``replies.jsonl``, keyed by a hash of the request (messages, token limit, options); replies of an
 earlier run, when given, answer the same requests without the model, which is loaded only when a
-request is new. A replayed reply has no token counts and takes no time, so a replayed run's
+request is new. Replayed replies are recorded too, so every run's file is complete. A replayed
+reply has no token counts and takes no time, so a replayed run's
 latencies are not the model's.
 """
 
@@ -61,12 +62,15 @@ class Recorder(LLM):
 
     @property
     def name(self) -> str:  # type: ignore[override]
-        return self._model.name if self._model is not None or not self._name else self._name
+        if self._model is None and self._name:
+            return self._name  # the replayed run's model, not loaded unless a request is new
+        return self.model.name
 
     def _known(self, key: str) -> str | None:
-        reply = self.earlier.get(key)
-        if reply is None:
-            reply = self.recorded.get(key)
+        reply = self.recorded.get(key)
+        if reply is None and key in self.earlier:
+            reply = self.earlier[key]
+            self._keep(key, reply)  # a run's replies file holds all its replies, replayed ones too
         if reply is not None:
             self.replayed += 1
             self._usage = {}

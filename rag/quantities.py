@@ -85,9 +85,15 @@ def _digits(number: str) -> tuple[float, float]:
     return float(number), 1.0
 
 
+_TIMES_EN = {"twice": "2 times", "thrice": "3 times"}
+_TIMES_WORDS = re.compile(r"\b(?:twice|thrice)\b", re.I)
+
+
 @lru_cache(maxsize=4096)
 def _as_digits(text: str, language: str) -> str:
     """``text`` with numbers written in words turned into digits (unchanged where text2num cannot)."""
+    if language == "en":
+        text = _TIMES_WORDS.sub(lambda m: _TIMES_EN[m.group(0).lower()], text)
     try:
         from text_to_num import alpha2digit
 

@@ -153,7 +153,9 @@ def _beside(parts: list[_Part], i: int, ties: set, date: bool = False) -> bool:
     true with no ties. A ``date`` must be in the sentence itself, the one before it in its paragraph, or a heading."""
     if not ties:
         return True
-    if date:
+    if parts[i].paragraph == -1:  # a heading is beside the whole passage
+        near = parts
+    elif date:
         near = [p for j, p in enumerate(parts) if j == i or p.paragraph == -1 or (j == i - 1 and p.paragraph == parts[i].paragraph)]
     else:
         near = [p for j, p in enumerate(parts) if abs(j - i) <= 1 or p.paragraph in (-1, parts[i].paragraph)]
