@@ -63,9 +63,10 @@ class LexicalSupport(Support):
         wanted = anchors(claim, sentence=True)
         figures = quantities(claim)
         clock = times(claim)
-        language = question_language(claim)  # a name a translation changes ("Best Actress") is not looked for
+        language = question_language(claim)  # a name a translation changes ("Best Actress", "WSE") is not looked for
+        acronyms = {w.lower() for w in re.findall(r"\b[A-ZÁÉÍÓÚÑ]{2,6}\b", claim)}
         names = {a for a in wanted if not a[0].isdigit() and a not in MONTHS and a not in WEEKDAYS  # dates are figures
-                 and kept_in_translation(a, language)}
+                 and a not in acronyms and kept_in_translation(a, language)}
         if not names and not figures and not clock:
             return True
         found = anchors(premise) | {fold(w) for w in re.findall(r"\w+", premise)}  # a name may start a sentence in the claim only
