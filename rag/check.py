@@ -156,7 +156,8 @@ def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
         text = " " + " ".join(fold(whole).split()) + " "
         return all(f" {fold(p)} " in text for p in name_phrases(asked) if not set(anchors(p)) <= outlets)
     names = anchors(asked, sentence=True) - outlets - set(MONTHS) - set(WEEKDAYS)
-    names = {n for n in names if not n[0].isdigit() and kept_in_translation(n, query.language)}
+    acronyms = {w.lower() for w in re.findall(r"\b[A-ZÁÉÍÓÚÑ]{2,6}\b", asked)}  # translated too: WSE is GPW in Polish
+    names = {n for n in names if not n[0].isdigit() and n not in acronyms and kept_in_translation(n, query.language)}
     found = anchors(whole) | {fold(w) for w in re.findall(r"\w+", whole)}
     return all(n in found or fold(n) in found for n in names)
 
