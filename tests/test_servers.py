@@ -94,7 +94,7 @@ def test_an_archive_in_a_chroma_server_ingests_answers_filters_and_removes(chrom
 
     reopened = Archive.open(tmp_path / "archive", embedder=FakeEmbedder(), llm=FakeLLM("Costó 9 millones [1]."))
     assert reopened.store.count() == archive.store.count() > 0  # the folder remembers the server
-    answer = reopened.ask("¿Cuánto costó el puente de Soria?")
+    answer = reopened.ask("¿Cuánto costó la obra en Soria?")
     assert answer.citations[0].article_id == "a2" and answer.citations[0].source == "Diario Norte"
     from rag import Filters
 
