@@ -146,7 +146,8 @@ def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
         return True
     premise = "\n\n".join(replace(hits[n - 1], excerpt="").passage for n in cited)
     articles = {hits[n - 1].chunk.article_id for n in cited}
-    whole = "\n\n".join(replace(h, excerpt="").passage for h in hits if h.chunk.article_id in articles)
+    several = len(query.outlets) > 1  # a question across outlets: its names may be in any of the passages read
+    whole = "\n\n".join(replace(h, excerpt="").passage for h in hits if h.chunk.article_id in articles or several)
     asked = query.standalone or query.question
     years = {q.value for q in quantities(asked) if is_year(q)}
     if not years <= {q.value for q in quantities(premise)}:
@@ -163,7 +164,7 @@ def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
 
 
 _CAPITAL = r"[A-ZÁÉÍÓÚÑ][\w’'-]*"
-_PHRASE = re.compile(rf"{_CAPITAL}(?:\s+(?:(?:de|del|la|las|los|of|the|y|and)\s+)?{_CAPITAL})*")
+_PHRASE = re.compile(rf"{_CAPITAL}(?:\s+(?:(?:de|del|la|las|los|of|the)\s+)?{_CAPITAL})*")
 
 
 def name_phrases(question: str) -> list[str]:

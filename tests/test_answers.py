@@ -199,3 +199,12 @@ def test_according_to_the_passage_names_no_speaker():
     judge = LexicalSupport()
     passage = "Cerezal tendrá una red de calor. Dará calefacción a 620 viviendas a partir de noviembre de 2025."
     assert judge.entails(passage, "According to the passage, Cerezal's network will start in November 2025.")
+
+
+def test_the_names_a_question_writes_are_phrases():
+    from rag.check import name_phrases
+
+    assert name_phrases("¿Cuántas grúas se automatizarán en la Terminal Sur de Puerto Alcor?") == ["Terminal Sur de Puerto Alcor"]
+    assert name_phrases("Who managed FTX and Alameda Research?") == ["FTX", "Alameda Research"]
+    assert name_phrases("Según La Voz del Valle, ¿qué pasó?") == ["Voz del Valle"]
+    assert name_phrases("How much will Harwick Rovers' new stadium cost?") == ["Harwick Rovers"]
