@@ -24,3 +24,11 @@ def anchors(text: str, sentence: bool = False) -> set[str]:
         found = found[1:]
     out = {re.sub(r"[.,:]", "", a) if a[0].isdigit() else a.lower() for a in found}
     return out - ALL_FUNCTION_WORDS
+
+
+def acronyms(text: str) -> set[str]:
+    """The acronyms of ``text``, lower-cased ("WSE", "CCEV"): a translation often changes them (WSE is GPW)."""
+    return {w.lower() for w in _ACRONYM.findall(text)}
+
+
+_ACRONYM = re.compile(r"\b[A-ZÁÉÍÓÚÑ]{2,6}\b")

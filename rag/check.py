@@ -17,7 +17,7 @@ from typing import Sequence
 
 from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, split_sentences
 
-from .anchors import anchors
+from .anchors import acronyms, anchors
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
 from .quantities import is_year, quantities, spoken, times
 from .support import Support
@@ -58,18 +58,19 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
         text, cited = clean_markers(attribute(text, hits), len(hits))
     checked, weak, repairs = verify(text, hits, support, given=f"{query.question}\n{query.search}")
     checked, cited = clean_markers(checked, len(hits))
+
+    def withdrawn(why: str) -> Answer:
+        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
+                      closest=closest(hits), repairs=[*repairs, why], **base)
+
     if not sentences(checked):  # nothing in the answer is backed by its passages
-        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak, closest=closest(hits),
-                      repairs=[*repairs, "withdrawn"], **base)
+        return withdrawn("withdrawn")
     if query.kind == "answer" and not grounded(query, checked, hits):
-        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak, closest=closest(hits),
-                      repairs=[*repairs, "not about the question"], **base)
+        return withdrawn("not about the question")
     if query.kind == "answer" and query.expects == "number" and not on_point(checked, query.question, hits):
-        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak, closest=closest(hits),
-                      repairs=[*repairs, "figure from another context"], **base)
+        return withdrawn("figure from another context")
     if query.kind == "answer" and query.expects and not delivers(query.expects, checked, query.question, hits):
-        return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak, closest=closest(hits),
-                      repairs=[*repairs, f"no {query.expects}"], **base)
+        return withdrawn(f"no {query.expects}")
     others = {h.chunk.source.language for h in hits} - {query.language, ""}
     foreign = [c for c, _ in sentences(checked) if any(foreign_words(c, query.language, o) for o in others)]
     return Answer(query.question, checked, citations(cited, hits, checked, weak), unsupported=weak, repairs=repairs,
@@ -157,8 +158,8 @@ def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
         text = " " + " ".join(fold(whole).split()) + " "
         return all(f" {fold(p)} " in text for p in name_phrases(asked) if not set(anchors(p)) <= outlets)
     names = anchors(asked, sentence=True) - outlets - set(MONTHS) - set(WEEKDAYS)
-    acronyms = {w.lower() for w in re.findall(r"\b[A-ZÁÉÍÓÚÑ]{2,6}\b", asked)}  # translated too: WSE is GPW in Polish
-    names = {n for n in names if not n[0].isdigit() and n not in acronyms and kept_in_translation(n, query.language)}
+    short = acronyms(asked)  # translated too: WSE is GPW in Polish
+    names = {n for n in names if not n[0].isdigit() and n not in short and kept_in_translation(n, query.language)}
     found = anchors(whole) | {fold(w) for w in re.findall(r"\w+", whole)}
     return all(n in found or fold(n) in found for n in names)
 

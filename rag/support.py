@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from index.language import MONTHS, SPEECH, WEEKDAYS, fold, kept_in_translation, question_language, split_sentences
 
-from .anchors import anchors
+from .anchors import acronyms, anchors
 from .llm import LLM
 from .prompt import load_prompt
 from .quantities import is_day, is_year, quantities, times
@@ -64,9 +64,9 @@ class LexicalSupport(Support):
         figures = quantities(claim)
         clock = times(claim)
         language = question_language(claim)  # a name a translation changes ("Best Actress", "WSE") is not looked for
-        acronyms = {w.lower() for w in re.findall(r"\b[A-ZÁÉÍÓÚÑ]{2,6}\b", claim)}
+        short = acronyms(claim)
         names = {a for a in wanted if not a[0].isdigit() and a not in MONTHS and a not in WEEKDAYS  # dates are figures
-                 and a not in acronyms and kept_in_translation(a, language)}
+                 and a not in short and kept_in_translation(a, language)}
         if not names and not figures and not clock:
             return True
         found = anchors(premise) | {fold(w) for w in re.findall(r"\w+", premise)}  # a name may start a sentence in the claim only
