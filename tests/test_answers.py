@@ -1,6 +1,7 @@
 """The checks that make an answer publishable: figures as values, the asked type, one language."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -208,3 +209,13 @@ def test_the_names_a_question_writes_are_phrases():
     assert name_phrases("Who managed FTX and Alameda Research?") == ["FTX", "Alameda Research"]
     assert name_phrases("Según La Voz del Valle, ¿qué pasó?") == ["Voz del Valle"]
     assert name_phrases("How much will Harwick Rovers' new stadium cost?") == ["Harwick Rovers"]
+
+
+def test_a_how_many_figure_must_come_from_a_sentence_about_the_question():
+    from rag.check import on_point
+
+    evidence = (("Evacuaron a 300 vecinos.", 0.90), ("El fuego dañó 40 viviendas.", 0.84))
+    hits = [Hit(Chunk("c", "a", "Evacuaron a 300 vecinos. El fuego dañó 40 viviendas.", 0), 1.0, 1, evidence=evidence)]
+    assert on_point("300 residents were evacuated [1].", "How many people were evacuated?", hits)
+    assert not on_point("40 people were evacuated [1].", "How many people were evacuated?", hits)
+    assert on_point("40 people were evacuated [1].", "How many people were evacuated?", [replace(hits[0], evidence=())])
