@@ -13,7 +13,9 @@ pip() { "$VENV/bin/python" -m pip --quiet "$@" 2> >(grep -v "^WARNING: Location"
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 
 stamp="$VENV/.newsrag-setup"
-want=$(cat pyproject.toml scripts/setup.sh scripts/build-llama-cpp.sh | sha256sum | cut -c1-16)
+# The CPU's flags are part of the stamp: on another CPU the llama.cpp build may be another variant.
+want=$( (cat pyproject.toml scripts/setup.sh scripts/build-llama-cpp.sh; grep -m1 "^flags" /proc/cpuinfo 2>/dev/null || true) \
+    | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "setup: installing dependencies into $VENV" >&2
     # The CPU build of torch first, so that sentence-transformers does not pull a CUDA one.
@@ -22,7 +24,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         pip install ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} "torch==${TORCH_VERSION:-2.13.0}"
     fi
     wheel=$(scripts/build-llama-cpp.sh "$VENV/bin/python")
-    pip install "$wheel"
+    pip install --force-reinstall --no-deps "$wheel"  # the same version may be installed from another variant
     pip install -e ".[st,test,bench,server]"
     echo "$want" > "$stamp"
 fi

