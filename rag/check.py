@@ -56,7 +56,7 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
     text, cited = clean_markers(reply.text, len(hits))
     if not cited:
         text, cited = clean_markers(attribute(text, hits), len(hits))
-    checked, weak, repairs = verify(text, hits, support, given=f"{query.question}\n{query.search}")
+    checked, weak, repairs = verify(text, hits, support, given=f"{query.question}\n{query.search}", language=query.language)
     checked, cited = clean_markers(checked, len(hits))
 
     def withdrawn(why: str) -> Answer:
@@ -77,7 +77,8 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
                   foreign=foreign, **base)
 
 
-def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "") -> tuple[str, list[str], list[str]]:
+def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
+           language: str = "en") -> tuple[str, list[str], list[str]]:
     """Check each sentence against its passages; re-cite, repair or withdraw the ones they do not back.
 
     A sentence its cited passages do not support (or an uncited one with names or figures) gets
@@ -85,7 +86,8 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "") ->
     a figure that a cited passage states at another power of a thousand ("12 million" for "12 mil
     millones") is rewritten as the passage states it; failing that the sentence is withdrawn.
     Passages are judged whole, with their title, outlet and date; what the question (``given``)
-    already states counts as known, so restating it needs no source. Returns the text, the
+    already states counts as known, so restating it needs no source. A rewritten figure is spelled
+    in ``language``, the answer's. Returns the text, the
     withdrawn sentences, and the repairs made (``recited``, ``magnitude``).
     """
     texts = [replace(hit, excerpt="").passage for hit in hits]
@@ -111,7 +113,7 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "") ->
             out.append(with_markers(without_markers(piece), "".join(f"[{n}]" for n in sorted(chosen))))
             repairs.append("recited")
             continue
-        fixed = rescale(piece, [texts[n - 1] for n in (cited or order[:1])])
+        fixed = rescale(piece, [texts[n - 1] for n in (cited or order[:1])], language)
         if fixed != piece and backed(cited or order[:1], claim_text(fixed)):
             out.append(fixed if cited else with_markers(fixed, f"[{order[0]}]"))
             repairs.append("magnitude")

@@ -7,7 +7,7 @@ import pytest
 
 from index.language import foreign_words
 from index.types import Chunk, Source
-from rag.check import delivers, rescale
+from rag.check import delivers, rescale, verify
 from rag.quantities import quantities, spoken, times
 from rag.support import LexicalSupport
 from rag.types import Hit
@@ -61,6 +61,15 @@ def test_a_magnitude_lost_in_translation_is_rewritten_from_the_passage():
     assert rescale("It will cost 12 million euros [1].", passages) == "It will cost 12 billion euros [1]."
     assert rescale("It will cost 12 billion euros [1].", passages) == "It will cost 12 billion euros [1]."
     assert rescale("It will cost 7 million euros [1].", passages) == "It will cost 7 million euros [1]."
+    english = ["The works will cost 3 billion euros."]
+    assert rescale("Las obras costarán 3 millones de euros [1].", english, "es") == "Las obras costarán 3 mil millones de euros [1]."
+
+
+def test_a_spanish_answer_gets_its_magnitude_repaired_in_spanish():
+    judge = LexicalSupport()
+    hits = [Hit(Chunk("c", "a", "The Velport harbour works will cost 3 billion euros, the port said.", 0), 1.0, 1)]
+    text, weak, repairs = verify("Las obras del puerto de Velport costarán 3 millones de euros [1].", hits, judge, language="es")
+    assert (text, weak, repairs) == ("Las obras del puerto de Velport costarán 3 mil millones de euros [1].", [], ["magnitude"])
 
 
 @pytest.mark.parametrize("question, kind", [
