@@ -1,17 +1,23 @@
 """Language models that stream an answer: one abstract method, `LLM.stream`.
 
 `LlamaCppLLM` runs a GGUF file in-process with llama-cpp-python and offloads every layer
-to the GPU when the build supports it. Chat messages use the OpenAI shape
-(``{"role": ..., "content": ...}``); tool calls and images are not handled.
+to the GPU when the build supports it; it can keep the evaluation of its prompts' fixed start
+on disk (`PromptStates`) so that a new process does not read the system prompt again. Chat
+messages use the OpenAI shape (``{"role": ..., "content": ...}``); tool calls and images are
+not handled.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import tempfile
+import zipfile
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from index.errors import ModelError
 
@@ -44,9 +50,15 @@ class LLM(ABC):
 
 
 class LlamaCppLLM(LLM):
-    """A local GGUF model through llama-cpp-python (temperature 0, fixed seed)."""
+    """A local GGUF model through llama-cpp-python (temperature 0, fixed seed).
 
-    def __init__(self, path: Path, n_ctx: int = 4096, n_threads: int | None = None, n_gpu_layers: int | None = None):
+    With ``prompt_cache`` (a folder), the evaluated fixed start of each prompt that has a system
+    message (that message and the chat template's text up to the first user message's content)
+    is saved there on first use and loaded by later processes instead of being read again.
+    """
+
+    def __init__(self, path: Path, n_ctx: int = 4096, n_threads: int | None = None, n_gpu_layers: int | None = None,
+                 prompt_cache: Path | None = None):
         try:
             import llama_cpp
         except ImportError as e:
@@ -69,10 +81,13 @@ class LlamaCppLLM(LLM):
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"cannot load model {path} ({e}); check that it is a GGUF file llama.cpp supports") from e
         self._prefixes = PrefixCache(self._llm)
+        self._saved = PromptStates(prompt_cache, self._identity(Path(path))) if prompt_cache else None
 
     def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
         tokens, stop = self._prompt(messages)
         cached = self._prefixes.prime(tokens)
+        if self._saved is not None:
+            cached = self._restore_start(messages, tokens, cached)
         self._usage = {"prompt_tokens": len(tokens), "cached_tokens": cached, "completion_tokens": 0}
         pieces = self._llm.create_completion(
             tokens, stream=True, temperature=0.0, top_k=1, max_tokens=max_tokens, seed=0, stop=stop
@@ -84,6 +99,55 @@ class LlamaCppLLM(LLM):
             if text:
                 yield text
         self._prefixes.keep(tokens)
+
+    def fixed_start(self, messages: Sequence[Message], tokens: Sequence[int]) -> list[int]:
+        """The tokens of ``tokens`` (the prompt of ``messages``) that every prompt with the same
+        system message starts with: those it shares with the prompt of that system message
+        followed by an empty user message. Empty when there is no system message.
+
+        Both are whole prompts tokenized as `stream` tokenizes them, so the start is exactly the
+        real prompt's first tokens, whatever the tokenizer does where the question begins.
+        """
+        if not messages or messages[0].get("role") != "system":
+            return []
+        probe, _ = self._prompt([messages[0], {"role": "user", "content": ""}])
+        return list(tokens[: self._llm.longest_token_prefix(probe, tokens)])
+
+    def _restore_start(self, messages: Sequence[Message], tokens: Sequence[int], cached: int) -> int:
+        """Have the context hold the prompt's fixed start, from disk when it was saved, else by
+        reading it now and saving it; the number of prompt tokens that will not be read again.
+        Nothing is done when the context already holds that start or it is short."""
+        start = self.fixed_start(messages, tokens)
+        if len(start) < self._prefixes.min_gain or cached >= len(start):
+            return cached
+        data = self._saved.read(start)
+        if data is not None:
+            try:
+                restore(self._llm, Snapshot(tuple(start), data))
+                return min(len(start), len(tokens) - 1)
+            except RuntimeError:  # llama.cpp refused the data: read the start as if nothing was saved
+                pass
+        self._llm.reset()
+        self._llm.eval(start)
+        try:
+            self._saved.write(start, snapshot(self._llm).data)
+        except OSError:  # a read-only or full disk costs the next process the start again, nothing more
+            pass
+        return 0
+
+    def _identity(self, path: Path) -> dict:
+        """What a saved state depends on besides its tokens: the model file, the llama.cpp build
+        and the context's settings. Thread counts are left out: they do not change the state."""
+        import llama_cpp
+
+        stat = path.stat()
+        params = self._llm.context_params
+        return {
+            "model": [path.name, stat.st_size, stat.st_mtime_ns],
+            "llama_cpp": [llama_cpp.__version__, llama_cpp.llama_print_system_info().decode("utf-8", "replace")],
+            "context": {name: getattr(params, name) for name in CONTEXT_SETTINGS if hasattr(params, name)},
+            "gpu_layers": self.gpu_layers,
+        }
 
     def _prompt(self, messages: Sequence[Message]) -> tuple[list[int], list[str]]:
         """The model's chat template applied to ``messages``: prompt tokens and stop strings."""
@@ -130,8 +194,8 @@ class PrefixCache:
     citation check, a follow-up rewrite) replaced it.
 
     A kind is told by the prompt's first ``key_tokens`` tokens (the start of its system message).
-    Snapshots hold the context's key-value cache only (a few MB per thousand tokens for a 1.5B
-    model), at most ``size`` of them. Relies on llama-cpp-python's ``LlamaState``.
+    Snapshots hold the context's state (its key-value cache: a few MB per thousand tokens for a
+    1.5B model), at most ``size`` of them.
     """
 
     def __init__(self, llm, size: int = 3, key_tokens: int = 24, min_gain: int = 32):
@@ -139,40 +203,128 @@ class PrefixCache:
         self.size = size
         self.key_tokens = key_tokens
         self.min_gain = min_gain
-        self.states: dict[tuple[int, ...], object] = {}
+        self.states: dict[tuple[int, ...], Snapshot] = {}
 
     def prime(self, tokens: Sequence[int]) -> int:
         """Load the snapshot that shares most with ``tokens`` when it beats the live context;
         the number of prompt tokens that will not be read again."""
         common = self.llm.longest_token_prefix
         live = common(self.llm.input_ids[: self.llm.n_tokens], tokens)
-        state = self.states.get(tuple(tokens[: self.key_tokens]))
-        if state is not None:
-            saved = common(state.input_ids[: state.n_tokens], tokens)
+        snapshot = self.states.get(tuple(tokens[: self.key_tokens]))
+        if snapshot is not None:
+            saved = common(snapshot.tokens, tokens)
             if saved >= live + self.min_gain:
-                self.llm.load_state(state)
+                restore(self.llm, snapshot)
                 live = saved
         return min(live, len(tokens) - 1) if live else 0
 
     def keep(self, tokens: Sequence[int]) -> None:
         """Snapshot the context after a reply to ``tokens``."""
-        import ctypes
-
-        import llama_cpp
-        import numpy as np
-
         key = tuple(tokens[: self.key_tokens])
-        llm = self.llm
-        size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
-        buf = (ctypes.c_uint8 * int(size))()
-        used = int(llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size))
         self.states.pop(key, None)
-        self.states[key] = llama_cpp.LlamaState(
-            input_ids=llm.input_ids.copy(), scores=np.zeros((1, llm.n_vocab()), dtype=np.single),
-            n_tokens=llm.n_tokens, llama_state=ctypes.string_at(buf, used), llama_state_size=used, seed=llm._seed,
-        )
+        self.states[key] = snapshot(self.llm)
         while len(self.states) > self.size:
             self.states.pop(next(iter(self.states)))
+
+
+# llama.cpp context settings a saved state depends on (the fields of `llama_context_params` that
+# shape the key-value cache or the numbers in it)
+CONTEXT_SETTINGS = (
+    "n_ctx", "n_batch", "n_ubatch", "n_seq_max", "rope_scaling_type", "pooling_type", "attention_type",
+    "flash_attn_type", "rope_freq_base", "rope_freq_scale", "yarn_ext_factor", "yarn_attn_factor",
+    "yarn_beta_fast", "yarn_beta_slow", "yarn_orig_ctx", "type_k", "type_v", "embeddings", "offload_kqv",
+    "op_offload", "swa_full", "kv_unified",
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A llama.cpp context: the tokens it holds and its state as llama.cpp serializes it
+    (key-value cache and last logits)."""
+
+    tokens: tuple[int, ...]
+    data: bytes
+
+
+def snapshot(llm) -> Snapshot:
+    """The state of ``llm``'s context (a llama-cpp-python ``Llama``)."""
+    import ctypes
+
+    import llama_cpp
+
+    size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
+    buf = (ctypes.c_uint8 * int(size))()
+    used = int(llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size))
+    return Snapshot(tuple(int(t) for t in llm.input_ids[: llm.n_tokens]), ctypes.string_at(buf, used))
+
+
+def restore(llm, snapshot: Snapshot) -> None:
+    """Put ``snapshot`` back in ``llm``'s context; `RuntimeError` (and an emptied context) when
+    llama.cpp refuses it. What ``Llama.load_state`` does, without its pass over the logits array
+    (hundreds of MB that hold nothing with ``logits_all`` off, and take a fresh process 0.3 s)."""
+    import ctypes
+
+    import llama_cpp
+
+    buf = (ctypes.c_uint8 * len(snapshot.data)).from_buffer_copy(snapshot.data)
+    if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(snapshot.data)) != len(snapshot.data):
+        llm.reset()
+        raise RuntimeError("llama.cpp refused the saved state")
+    llm.input_ids[: len(snapshot.tokens)] = snapshot.tokens
+    llm.n_tokens = len(snapshot.tokens)
+    llm._requires_eval = True  # the logits were restored, not decoded: decode again before sampling
+
+
+class PromptStates:
+    """Evaluated prompt starts in a folder, so that a new process need not read them again.
+
+    One file per (``identity``, tokens): ``identity`` names what the state depends on besides the
+    tokens (model file, llama.cpp build, context settings), and the file is named by the sha256
+    of both. A file is an uncompressed ``.npz`` holding its key, the tokens and the state's bytes;
+    its CRCs catch a damaged file. Writes go to a temporary file renamed into place, so a reader
+    sees a whole file or none; a file that cannot be read, or whose key differs, reads as missing
+    and the next write replaces it. Files are never pruned: each holds a few MB (the key-value
+    cache of a system prompt) and a new model or build adds new ones.
+    """
+
+    def __init__(self, folder: Path, identity: Mapping[str, object]):
+        self.folder = Path(folder)
+        self.identity = identity
+
+    def _key(self, tokens: Sequence[int]) -> str:
+        return json.dumps({"identity": self.identity, "tokens": [int(t) for t in tokens]}, sort_keys=True)
+
+    def path(self, tokens: Sequence[int]) -> Path:
+        return self.folder / f"{hashlib.sha256(self._key(tokens).encode()).hexdigest()[:32]}.npz"
+
+    def read(self, tokens: Sequence[int]) -> bytes | None:
+        """The state saved after ``tokens``; None when there is none, or none whole and matching."""
+        import numpy as np
+
+        try:
+            with np.load(self.path(tokens), allow_pickle=False) as saved:
+                if str(saved["key"]) != self._key(tokens) or saved["tokens"].tolist() != list(tokens):
+                    return None
+                return saved["state"].tobytes()
+        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile):
+            return None
+
+    def write(self, tokens: Sequence[int], data: bytes) -> Path:
+        """Save ``data``, the state after ``tokens``; `OSError` when the folder cannot take it."""
+        import numpy as np
+
+        target = self.path(tokens)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=self.folder, prefix=f".{target.stem}-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, key=np.array(self._key(tokens)), tokens=np.asarray(tokens, dtype=np.int32),
+                         state=np.frombuffer(data, dtype=np.uint8))
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        return target
 
 
 class OpenAILLM(LLM):
