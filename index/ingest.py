@@ -102,9 +102,7 @@ def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manife
            batch_size: int, report: IngestReport, on_article=None, progress=None) -> None:
     stored = manifest.hashes()
     ingested = int(time.time())
-    near = NearDuplicates()
-    for article_id, signature in manifest.signatures():
-        near.add(article_id, signature_from_bytes(signature))
+    near: NearDuplicates | None = None  # read at the first new or changed article: unchanged ones never need it
     batch: list[tuple[Article, str, str, bytes, list[Chunk]]] = []
 
     def flush() -> None:
@@ -130,6 +128,8 @@ def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manife
             report.unchanged += 1
             continue
         thash, signature = text_hash(article.text), minhash(article.text)
+        if near is None:
+            near = _near_index(manifest)
         near.remove(article.id)  # its own earlier version is not a copy of it
         original = manifest.by_text_hash(thash) or near.find(signature)
         original = original or next((a.id for a, _, h, _, _ in batch if h == thash), None)
@@ -154,6 +154,14 @@ def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manife
         if on_article:
             on_article(article)
     flush()
+
+
+def _near_index(manifest: Manifest) -> NearDuplicates:
+    """The near-duplicate index of the articles in the manifest."""
+    near = NearDuplicates()
+    for article_id, signature in manifest.signatures():
+        near.add(article_id, signature_from_bytes(signature))
+    return near
 
 
 def _counted(articles: Sequence[Article], progress: Callable[[int, int], None] | None) -> Iterator[Article]:

@@ -113,7 +113,10 @@ class Archive:
     ) -> Archive:
         """Open the archive in ``path`` (created when missing unless ``create=False``).
 
-        ``embedder`` defaults to the one the archive was built with; ``llm`` defaults to
+        ``embedder`` (an `Embedder` or a name) defaults to the one the archive was built with; a
+        name is loaded when the first text needs embedding (re-ingesting unchanged files never
+        loads it), or at once for a new archive, so that a bad name fails before anything is
+        written. ``llm`` defaults to
         the local ``model`` (``default``, ``small`` or a .gguf path), loaded when first needed,
         or to the OpenAI-compatible server at ``llm_url`` (``model`` then names the server's model,
         ``default`` letting the server choose). ``chroma_url`` keeps the passages in a Chroma
@@ -127,7 +130,7 @@ class Archive:
         if settings is None and not create:
             raise ArchiveError(f"no archive at {path}; build one with: newsrag ingest FILES --archive {path}")
         if not isinstance(embedder, Embedder):
-            embedder = load_embedder(embedder or (settings or {}).get("embedder") or DEFAULT_EMBEDDER)
+            embedder = load_embedder(embedder or (settings or {}).get("embedder") or DEFAULT_EMBEDDER, lazy=settings is not None)
         path.mkdir(parents=True, exist_ok=True)
         settings = settings or {"format": 1, "embedder": embedder.name}
         chroma_url = chroma_url or settings.get("chroma_url")
