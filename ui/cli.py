@@ -2,6 +2,10 @@
 
 Exit codes: 0 success, 1 error (one line on stderr; ``NEWSRAG_DEBUG=1`` adds the
 traceback), 2 bad usage, 3 ingest finished but some inputs were unusable.
+
+This module and `ui.config` import only the standard library when loaded: `index` and `rag`
+(Chroma and the text libraries) are imported once the arguments are parsed, and the models
+once a command needs them, so that ``--help`` and usage errors answer at once.
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Callable, Iterable
-
-from rag import Answer, Archive, InputError, NewsragError
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .config import Config, day, day_filters
 
-Opener = Callable[..., Archive]  # opens the configured archive: opener(create=False)
+if TYPE_CHECKING:
+    from rag import Answer, Archive
+
+Opener = Callable[..., "Archive"]  # opens the configured archive: opener(create=False)
 
 
 def main(argv: list[str] | None = None, archive: Archive | None = None) -> int:
@@ -27,6 +32,8 @@ def main(argv: list[str] | None = None, archive: Archive | None = None) -> int:
     if argv[:2] in (["eval", "import"], ["eval", "compare"]):  # `newsrag eval import|compare ...`
         argv = [f"eval-{argv[1]}", *argv[2:]]
     args = build_parser().parse_args(argv)
+    from index.errors import NewsragError
+
     config = Config.load(**{k: v for k, v in vars(args).items() if k in Config.__dataclass_fields__})
 
     def opener(create: bool = False) -> Archive:
@@ -44,6 +51,8 @@ def main(argv: list[str] | None = None, archive: Archive | None = None) -> int:
 
 
 def open_archive(config: Config, create: bool = False) -> Archive:
+    from rag import Archive
+
     return Archive.open(
         config.archive, embedder=config.embedder, model=config.model, models_dir=config.models_dir, top_k=config.top_k,
         keyword_weight=config.keyword_weight, ranking=config.ranking, excerpt_tokens=config.excerpt_tokens,
@@ -221,6 +230,8 @@ def cmd_ingest(args, config: Config, opener: Opener) -> int:
 
 
 def cmd_remove(args, config: Config, opener: Opener) -> int:
+    from rag import InputError
+
     if not args.keys and not args.source:
         raise InputError("nothing to remove: give article ids or urls, or --source NAME")
     archive = opener()
@@ -264,6 +275,8 @@ def cmd_chat(args, config: Config, opener: Opener) -> int:
 
 def show_answer(stream: Iterable[str | Answer], live: bool) -> Answer:
     """Print an answer as it streams (on a terminal) or once final, then its sources; return the `Answer`."""
+    from rag import Answer
+
     # The final text (citation markers checked and completed) follows the live text when it differs.
     answer, streamed = None, ""
     for item in stream:
@@ -294,6 +307,8 @@ def show_answer(stream: Iterable[str | Answer], live: bool) -> Answer:
 
 
 def _auth(value: str | None):
+    from rag import InputError
+
     if not value:
         return None
     user, sep, password = value.partition(":")

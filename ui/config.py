@@ -7,14 +7,23 @@ import os
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-from index.types import Filters
-from rag.models import default_models_dir
+if TYPE_CHECKING:
+    from index.types import Filters
+
+# Importing `index` or `rag` loads Chroma and the text libraries: the command line's parser
+# uses this module, so they are imported where a Config or filters are made, not here.
 
 
 def default_archive_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "newsrag" / "archive"
+
+
+def default_models_dir() -> Path:
+    from rag.models import default_models_dir
+
+    return default_models_dir()
 
 
 @dataclass
@@ -67,5 +76,7 @@ def day(value: str) -> datetime:
 def day_filters(since: datetime | None = None, until: datetime | None = None, sources: Sequence[str] = (),
                 language: str | None = None) -> Filters | None:
     """Filters from whole days, as flags and forms give them (``until`` includes its day); None when empty."""
+    from index.types import Filters
+
     return Filters(since=since, until=until + timedelta(days=1) if until else None, sources=tuple(sources),
                    language=language or None) or None
