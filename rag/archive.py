@@ -57,6 +57,8 @@ class Archive:
     question, about that many tokens in all (`rag.pack.condense`). ``question_filters`` False
     does not read dates and outlets from questions (for comparison runs). ``prompts_dir`` holds
     answer prompt files (``answer.txt``, ``yesno.txt``, ``timeline.txt``) used instead of the package's.
+    ``prompt_cache`` is the folder where a local model keeps its prompts' evaluated fixed start
+    for the next process (`LlamaCppLLM`); None keeps nothing.
     """
 
     def __init__(
@@ -75,6 +77,7 @@ class Archive:
         excerpt_tokens: int = EXCERPT_TOKENS,
         question_filters: bool = True,
         prompts_dir: Path | None = None,
+        prompt_cache: Path | None = None,
     ):
         self.path = path
         self.store = store
@@ -87,6 +90,7 @@ class Archive:
         self.excerpt_tokens = excerpt_tokens
         self.question_filters = question_filters
         self.prompts_dir = prompts_dir
+        self.prompt_cache = prompt_cache
         self._llm = llm
         self._chunker = chunker
         self._generating = threading.Lock()
@@ -110,6 +114,7 @@ class Archive:
         chroma_url: str | None = None,
         llm_url: str | None = None,
         prompts_dir: Path | None = None,
+        prompt_cache: Path | None = None,
     ) -> Archive:
         """Open the archive in ``path`` (created when missing unless ``create=False``).
 
@@ -149,12 +154,12 @@ class Archive:
         if llm is None and llm_url:
             llm = OpenAILLM(llm_url, None if model == "default" else model)
         return cls(
-            path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir))),
+            path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir), prompt_cache=prompt_cache)),
             manifest=manifest,
             retriever=Retriever(store, embedder, top_k=top_k, ranking=ranking,
                                 keyword_weight=KEYWORD_WEIGHT if keyword_weight is None else keyword_weight),
             models_dir=models_dir, excerpt_tokens=EXCERPT_TOKENS if excerpt_tokens is None else excerpt_tokens,
-            question_filters=question_filters, prompts_dir=prompts_dir,
+            question_filters=question_filters, prompts_dir=prompts_dir, prompt_cache=prompt_cache,
         )
 
     @staticmethod
@@ -176,7 +181,7 @@ class Archive:
 
     def use_model(self, model: str) -> str:
         """Answer with the local ``model`` (``default``, ``small`` or a .gguf path) from now on; loads it now."""
-        self._llm = LlamaCppLLM(models.resolve(model, self.models_dir))
+        self._llm = LlamaCppLLM(models.resolve(model, self.models_dir), prompt_cache=self.prompt_cache)
         return self._llm.name
 
     def wrap_llm(self, wrap: Callable[[Callable[[], LLM]], LLM]) -> None:

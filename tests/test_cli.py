@@ -24,6 +24,12 @@ def test_config_flags_over_environment_over_defaults(tmp_path):
     assert Config.load({}).archive.name == "archive" and Config.load({}).port == 7860
 
 
+def test_the_prompt_cache_is_a_folder_or_off(tmp_path):
+    assert Config.load({}).prompt_cache.name == "prompt-state"
+    assert Config.load({"NEWSRAG_PROMPT_CACHE": str(tmp_path)}).prompt_cache == tmp_path
+    assert Config.load({"NEWSRAG_PROMPT_CACHE": "off"}).prompt_cache is None
+
+
 def test_errors_are_one_line_with_exit_1(tmp_path):
     result = newsrag("ask", "Anything?", "--archive", tmp_path / "none")
     assert result.returncode == 1

@@ -56,7 +56,7 @@ def open_archive(config: Config, create: bool = False) -> Archive:
     return Archive.open(
         config.archive, embedder=config.embedder, model=config.model, models_dir=config.models_dir, top_k=config.top_k,
         keyword_weight=config.keyword_weight, ranking=config.ranking, excerpt_tokens=config.excerpt_tokens,
-        question_filters=config.question_filters, prompts_dir=config.prompts_dir,
+        question_filters=config.question_filters, prompts_dir=config.prompts_dir, prompt_cache=config.prompt_cache,
         create=create, chroma_url=config.chroma_url, llm_url=config.llm_url,
     )
 

@@ -20,6 +20,10 @@ def default_archive_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "newsrag" / "archive"
 
 
+def default_prompt_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "newsrag" / "prompt-state"
+
+
 def default_models_dir() -> Path:
     from rag.models import default_models_dir
 
@@ -38,6 +42,7 @@ class Config:
     question_filters: bool = True  # read dates and outlets named in questions as filters
     excerpt_tokens: int | None = None  # None: the archive's default; 0: whole passages
     prompts_dir: Path | None = None  # answer prompt files used instead of the package's
+    prompt_cache: Path | None = field(default_factory=default_prompt_cache)  # prompts' evaluated starts; None (off): not kept
     chroma_url: str | None = None  # a Chroma server instead of the archive folder's own store
     llm_url: str | None = None  # an OpenAI-compatible server instead of the local model
     host: str = "127.0.0.1"
@@ -56,7 +61,9 @@ class Config:
                 raw = env.get(f"NEWSRAG_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            if f.name in ("archive", "models_dir", "prompts_dir"):
+            if f.name == "prompt_cache" and str(raw).lower() in ("0", "false", "no", "off", "none"):
+                raw = None
+            elif f.name in ("archive", "models_dir", "prompts_dir", "prompt_cache"):
                 raw = Path(raw).expanduser()
             elif f.name in ("top_k", "port", "api_port", "excerpt_tokens"):
                 raw = int(raw)
