@@ -9,6 +9,7 @@ Chroma's metadata is written here only. Ingest bookkeeping is the manifest's (`i
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -102,6 +103,7 @@ class Store:
     def __init__(self, client, embedder: Embedder, collection: str = COLLECTION, sentences: SentenceStore | None = None):
         self.embedder = embedder
         self.sentences = sentences
+        self._recordings: list[set[str]] = []
         self.collection = client.get_or_create_collection(
             collection,
             embedding_function=ChromaEmbeddingFunction(embedder),
@@ -118,6 +120,8 @@ class Store:
         """Add or replace ``chunks`` with their vectors and, when given, their sentences' vectors."""
         if not chunks:
             return
+        for seen in self._recordings:
+            seen.update(c.article_id for c in chunks)
         self.collection.upsert(
             ids=[c.id for c in chunks],
             documents=[c.text for c in chunks],
@@ -134,6 +138,8 @@ class Store:
         return "\n".join(text for _, text in parts)
 
     def delete_article(self, article_id: str) -> None:
+        for seen in self._recordings:
+            seen.add(article_id)
         self.collection.delete(where={"article_id": article_id})
         if self.sentences is not None:
             self.sentences.delete_article(article_id)
@@ -157,6 +163,33 @@ class Store:
             got = self.collection.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
             rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
             yield [from_metadata(cid, text, meta) for cid, text, meta in rows], np.asarray(got["embeddings"], dtype=np.float32)
+
+    def ids(self) -> list[str]:
+        """The ids of all chunks (a fraction of a second at 100k chunks)."""
+        return list(self.collection.get(include=[])["ids"])
+
+    def get(self, ids: Sequence[str], page: int = 1000) -> tuple[list[Chunk], np.ndarray]:
+        """The chunks ``ids`` names that the store holds, with their vectors (in the store's order)."""
+        chunks: list[Chunk] = []
+        vectors: list[np.ndarray] = []
+        for start in range(0, len(ids), page):
+            got = self.collection.get(ids=list(ids[start:start + page]), include=["documents", "metadatas", "embeddings"])
+            rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            chunks += [from_metadata(cid, text, meta) for cid, text, meta in rows]
+            if len(got["ids"]):
+                vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
+        return chunks, np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32)
+
+    @contextmanager
+    def recording(self) -> Iterator[set[str]]:
+        """The ids of the articles whose chunks this store adds or deletes while the block runs
+        (from the moment each write starts, so a write that fails half-way is counted)."""
+        seen: set[str] = set()
+        self._recordings.append(seen)
+        try:
+            yield seen
+        finally:
+            self._recordings.remove(seen)
 
     def articles(self) -> dict[str, tuple[Chunk, int]]:
         """article id -> (its first chunk found, its number of chunks), from the chunks' metadata."""

@@ -27,6 +27,7 @@ from index.chunk import Chunker
 from index.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
 from index.errors import ArchiveError
 from index.ingest import IngestReport, adopt, ingest, remove
+from index.keyword import KeywordFiles
 from index.manifest import Manifest, entry_dict
 from index.sentences import SentenceStore
 from index.store import COLLECTION, Store, http_client, persistent_client
@@ -157,7 +158,8 @@ class Archive:
             path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir), prompt_cache=prompt_cache)),
             manifest=manifest,
             retriever=Retriever(store, embedder, top_k=top_k, ranking=ranking,
-                                keyword_weight=KEYWORD_WEIGHT if keyword_weight is None else keyword_weight),
+                                keyword_weight=KEYWORD_WEIGHT if keyword_weight is None else keyword_weight,
+                                keyword_files=KeywordFiles(path / "keyword")),
             models_dir=models_dir, excerpt_tokens=EXCERPT_TOKENS if excerpt_tokens is None else excerpt_tokens,
             question_filters=question_filters, prompts_dir=prompts_dir, prompt_cache=prompt_cache,
         )
@@ -218,17 +220,15 @@ class Archive:
         ``on_article`` gets each article indexed; ``on_removed`` each article with the
         boilerplate lines cleaning removed from it; ``progress`` the articles done and in all.
         """
-        with self._writing:
+        with self._writing, self.retriever.updating():
             self._chunker = self._chunker or Chunker()
-            self.retriever.refresh()
             return ingest(paths, self.store, self.embedder, self.manifest, self._chunker,
                           on_article=on_article, on_removed=on_removed, progress=progress)
 
     def remove(self, keys: Sequence[str] = (), source: str | None = None) -> IngestReport:
         """Delete articles by id or url, or all of one outlet (``source``)."""
-        with self._writing:
+        with self._writing, self.retriever.updating():
             self._chunker = self._chunker or Chunker()
-            self.retriever.refresh()
             return remove(keys, self.store, self.embedder, self.manifest, source=source, chunker=self._chunker)
 
     def understand(self, question: str, history: Sequence[Message] = (), filters: Filters | None = None,

@@ -23,19 +23,22 @@ built before them, until their next ingest) are ranked by their whole-passage si
 
 Under filters the dense candidates come from an exact scan of the chunks they keep, over the
 vectors the keyword index holds in memory: Chroma's filtered query slows down as the archive
-grows. The keyword index is rebuilt when the store's chunk count changes; a change that keeps
-the count (an update of the same length) needs `refresh`.
+grows. With `KeywordFiles` the keyword index is saved beside the archive and memory-mapped by the
+next process; a write to the store inside `updating` brings it up to date. Without, it is built
+from the store on the first question. Either way it is read again when the store's chunk count
+changes (or the saved index does); a change by another program that keeps the count needs `refresh`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Literal, NamedTuple, Sequence
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Literal, NamedTuple, Sequence
 
 import numpy as np
 
 from index.embed import Embedder
-from index.keyword import KeywordIndex
+from index.keyword import KeywordFiles, KeywordIndex
 from index.store import Store
 from index.types import Chunk, Filters
 
@@ -53,11 +56,13 @@ class Retriever:
     """Ranks an archive's chunks for a question.
 
     ``ranking`` ``dense`` uses whole-passage vectors alone and ``keyword`` BM25 alone (both for
-    comparison); ``keyword_weight`` 0 turns the keyword side of the default off.
+    comparison); ``keyword_weight`` 0 turns the keyword side of the default off. ``keyword_files``
+    keeps the keyword index saved (`index.keyword.KeywordFiles`); None builds it in memory.
     """
 
     def __init__(self, store: Store, embedder: Embedder, top_k: int = 4, candidates: int = 30, per_article: int = 3,
-                 keyword_weight: float = KEYWORD_WEIGHT, ranking: Ranking = "default"):
+                 keyword_weight: float = KEYWORD_WEIGHT, ranking: Ranking = "default",
+                 keyword_files: KeywordFiles | None = None):
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
@@ -65,18 +70,40 @@ class Retriever:
         self.per_article = per_article
         self.keyword_weight = keyword_weight
         self.ranking = ranking
+        self.keyword_files = keyword_files
         self._keyword: KeywordIndex | None = None
         self._keyword_count = -1
+        self._keyword_stamp: tuple | None = None
 
     def refresh(self) -> None:
-        """Forget the keyword index (after the archive changed)."""
+        """Forget the keyword index (after the archive changed): the next question reads it again."""
         self._keyword = None
 
     def keyword_index(self) -> KeywordIndex:
         count = self.store.count()
-        if self._keyword is None or count != self._keyword_count:
-            self._keyword, self._keyword_count = KeywordIndex.from_store(self.store), count
+        files = self.keyword_files
+        if self._keyword is None or count != self._keyword_count or (files and files.stamp() != self._keyword_stamp):
+            self._keep(files.open(self.store, self._keyword) if files else KeywordIndex.from_store(self.store))
         return self._keyword
+
+    def _keep(self, index: KeywordIndex) -> None:
+        self._keyword, self._keyword_count = index, index.n
+        self._keyword_stamp = self.keyword_files.stamp() if self.keyword_files else None
+
+    @contextmanager
+    def updating(self) -> Iterator[None]:
+        """Around a write to the store (an ingest, a removal): the saved keyword index follows the
+        articles written (`KeywordFiles.updating`); without saved files it is built at the next question."""
+        if self.keyword_files is None:
+            self.refresh()
+            try:
+                yield
+            finally:
+                self.refresh()
+            return
+        with self.keyword_files.updating(self.store, self._keyword) as updated:
+            yield
+        self._keep(updated[0])
 
     def retrieve(self, query: Query, top_k: int | None = None) -> list[Hit]:
         """The passages for an understood question.
