@@ -293,6 +293,11 @@ class KeywordIndex:
             vectors.append(embeddings)
         return cls(chunks, np.concatenate(vectors) if vectors else None)
 
+    def languages(self) -> set[str]:
+        """The languages of the chunks this index holds (tombstoned ones aside)."""
+        codes = set(np.unique(self.language if self._alive is None else self.language[self._alive > 0]).tolist())
+        return {label for label, code in self._code.items() if code in codes and label}
+
     @property
     def delta_size(self) -> int:
         """Chunks in the delta plus tombstoned rows: 0 right after a build."""

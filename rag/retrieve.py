@@ -21,6 +21,13 @@ within each of them. The rankings are added up. The user's own filters are hard.
 English-to-Spanish ranking worse (docs/RESULTS.md). Chunks without sentence vectors (archives
 built before them, until their next ingest) are ranked by their whole-passage similarity.
 
+In an archive of several languages, similarity favours the question's own: an English question
+over English and Spanish reports gets English passages about the topic before the Spanish one
+that answers. So when the passages taken are all in fewer languages than the archive holds, the
+last one gives way to the best passage in the others (within the same filters): the sample
+set's evidence reached the model for 0.84 of its questions instead of 0.67 (docs/RESULTS.md).
+A question filtered to one language, and a timeline, keep what they found.
+
 Under filters the dense candidates come from an exact scan of the chunks they keep, over the
 vectors the keyword index holds in memory: Chroma's filtered query slows down as the archive
 grows. With `KeywordFiles` the keyword index is saved beside the archive and memory-mapped by the
@@ -120,9 +127,22 @@ class Retriever:
         scopes = [within, *(within.merge(Filters(sources=(outlet,))) for outlet in named)]
         widen = (query.explicit, query.standalone or query.search) if read else None
         hits = self._search(query.search, scopes, k, per_article, widen)
+        if not timeline and not within.language:
+            hits = self._other_languages(query.search, scopes, hits, k or self.top_k)
         if timeline:
             hits = [Hit(h.chunk, h.score, i, evidence=h.evidence) for i, h in enumerate(sorted(hits, key=_published), start=1)]
         return hits
+
+    def _other_languages(self, text: str, scopes: Sequence[Filters], hits: list[Hit], k: int) -> list[Hit]:
+        """``hits`` with the last one replaced by the best passage in a language of the archive
+        they do not hold (see the module's docstring); as they are when they hold every language."""
+        missing = self.keyword_index().languages() - {h.chunk.source.language for h in hits}
+        if not missing or len(hits) < k or k < 2:
+            return hits
+        other = self._search(text, [s.merge(Filters(language=lang)) for s in scopes for lang in sorted(missing)], 1, None)
+        if not other:
+            return hits
+        return [*hits[:k - 1], Hit(other[0].chunk, other[0].score, k, evidence=other[0].evidence)]
 
     def search(self, text: str, top_k: int | None = None, filters: Filters | None = None,
                per_article: int | None = None) -> list[Hit]:

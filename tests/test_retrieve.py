@@ -142,3 +142,26 @@ def test_fill_tops_up_hits_in_order_without_repeats_or_passing_the_article_cap()
     hits = fill(inside, outside, k=3, per_article=1)
     assert [h.chunk.id for h in hits] == ["a1", "b1", "c1"] and [h.rank for h in hits] == [1, 2, 3]
     assert fill(outside[:3], inside, k=3, per_article=2) == outside[:3]
+
+
+def test_an_archive_language_the_passages_lack_gets_the_last_place(tmp_path):
+    """Bag-of-words similarity is blind across languages, as real embedders are half-blind: the
+    Spanish report that answers an English question still reaches the model, in the last place."""
+    from rag import Archive
+
+    from .conftest import write_jsonl
+
+    news = ["cranes arrived by sea", "a strike stopped the site", "divers checked the old wall", "rain delayed the concrete",
+            "the mayor visited on Monday", "a new road opened nearby"]
+    english = [{"id": f"en{i}", "language": "en", "text": f"The Velport harbour works: {n}."} for i, n in enumerate(news)]
+    spanish = [{"id": "es1", "language": "es", "text": "Las obras del puerto de Velport costarán 48 millones de euros."}]
+    archive = Archive.open(tmp_path / "arch", embedder=FakeEmbedder(), llm=FakeLLM())
+    archive.ingest([write_jsonl(tmp_path / "n.jsonl", [*english, *spanish])])
+    question = "How much will the Velport harbour works cost?"
+    hits, _ = archive.search(question)
+    assert [h.rank for h in hits] == [1, 2, 3, 4]
+    assert [h.chunk.source.language for h in hits] == ["en", "en", "en", "es"] and hits[-1].chunk.article_id == "es1"
+    assert all(h.chunk.source.language == "en" for h in archive.search(question, filters=Filters(language="en"))[0])
+    only_english = Archive.open(tmp_path / "en", embedder=FakeEmbedder(), llm=FakeLLM())
+    only_english.ingest([write_jsonl(tmp_path / "e.jsonl", english)])
+    assert len(only_english.search(question)[0]) == 4
