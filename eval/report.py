@@ -15,6 +15,7 @@ KS = range(1, 11)
 
 def summarize(records: Sequence[dict], config: dict) -> dict:
     with_gold = [r for r in records if r["n_gold"]]
+    with_text = [r for r in records if r.get("evidence_read") is not None]
 
     def retrieval(fn, k: int) -> float | None:
         return _round(metrics.mean(fn(r["retrieved"], set(r["gold_articles"]), k, r["n_gold"]) for r in with_gold))
@@ -28,6 +29,9 @@ def summarize(records: Sequence[dict], config: dict) -> dict:
             "recall@10": retrieval(metrics.recall_at, 10),
             "mrr@10": retrieval(lambda ranked, gold, k, n: metrics.mrr_at(ranked, gold, k), 10),
             "ndcg@10": retrieval(metrics.ndcg_at, 10),
+            # of the questions with gold evidence sentences: how much of it the passages read hold
+            "evidence_read": _round(metrics.mean(r["evidence_read"] for r in with_text)),
+            "evidence_all_read": _round(metrics.mean(float(r["evidence_read"] == 1.0) for r in with_text)),
         },
         "hits_curve": {k: retrieval(lambda ranked, gold, k, n: metrics.hit_at(ranked, gold, k), k) for k in KS},
         "answer": None,

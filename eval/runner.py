@@ -19,6 +19,7 @@ from rag import Archive, Hit
 from rag.support import Support
 from rag.types import Message
 
+from index.language import fold
 from index.language import question_language as answer_language
 
 from . import metrics
@@ -97,6 +98,9 @@ def evaluate(
         "ttft_s": None, "total_s": None, "citation_recall": None, "citation_precision": None, "support": None,
     }
     if retrieval_only:
+        if q.evidence_text:
+            read, _ = archive.search(q.question, as_of=as_of)  # the passages an answer would read
+            record["evidence_read"] = evidence_read(q.evidence_text, read)
         return record
     answer = archive.ask(q.question, history=history, as_of=as_of)
     answerable = bool(q.answers)
@@ -116,12 +120,24 @@ def evaluate(
         total_s=round(answer.timings.get("total_s", 0.0), 3),
         **{k: answer.usage[k] for k in ("prompt_tokens", "cached_tokens", "completion_tokens") if k in answer.usage},
     )
+    if q.evidence_text:
+        record["evidence_read"] = evidence_read(q.evidence_text, answer.hits)
     if support is not None and not answer.abstained:
         scored = alce(answer.text, [hit.passage for hit in answer.hits], support)
         record.update(
             citation_recall=round(scored["recall"], 4), citation_precision=round(scored["precision"], 4), support=scored["sentences"]
         )
     return record
+
+
+def evidence_read(evidence: Sequence[str], hits: Sequence[Hit]) -> float:
+    """The share of the gold ``evidence`` strings that the passages the model read hold (compared
+    without case, accents or line breaks). Evidence split across two chunks counts as not read."""
+    def norm(text: str) -> str:
+        return " ".join(fold(text).split())
+
+    read = norm(" ".join(hit.chunk.text for hit in hits))
+    return round(sum(norm(e) in read for e in evidence) / len(evidence), 4) if evidence else 0.0
 
 
 def abstention(answer) -> str | None:

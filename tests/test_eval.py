@@ -86,6 +86,17 @@ def test_retrieval_only_leaves_generation_null(fake_archive, tmp_path):
     assert report["answer"] is None and report["citations"] is None
     assert report["latency"]["ttft_s_p50"] is None and report["latency"]["retrieval_ms_p50"] > 0
     assert report["retrieval"]["mrr@10"] == 1.0
+    assert report["retrieval"]["evidence_read"] == 1.0  # q4's sentence is in the passages an answer reads
+
+
+def test_evidence_read_counts_the_gold_sentences_the_passages_hold():
+    from eval.runner import evidence_read
+    from index.types import Chunk
+    from rag.types import Hit
+
+    hits = [Hit(Chunk("c1", "a", "La obra costó\n9 millones. Abrió en mayo.", 0), 1.0, 1)]
+    assert evidence_read(["la obra costo 9 millones.", "Abrió en junio."], hits) == 0.5
+    assert evidence_read(["Abrió en mayo."], hits) == 1.0 and evidence_read(["Cerró."], []) == 0.0
 
 
 def test_compare_lists_metrics_and_changed_questions(fake_archive, tmp_path, capsys):
