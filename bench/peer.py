@@ -96,7 +96,7 @@ def llamaindex_engine(archive, llama, top_k: int = 4):
 
 def run(model: str, archive_dir: Path, limit: int) -> list[dict]:
     from eval import metrics
-    from rag import Archive, LlamaCppLLM, models
+    from rag import Answer, Archive, LlamaCppLLM, models
 
     llm = LlamaCppLLM(models.resolve(model, models.default_models_dir()))
     archive = Archive.open(archive_dir, llm=llm, create=False)
@@ -114,7 +114,7 @@ def run(model: str, archive_dir: Path, limit: int) -> list[dict]:
                 for item in archive.stream(q["question"], as_of=as_of):
                     if isinstance(item, str):
                         first = first or time.perf_counter()
-                    else:
+                    elif isinstance(item, Answer):
                         text, declined = item.text, item.abstained
             else:
                 response = engine.query(q["question"])

@@ -6,7 +6,7 @@ from index.types import Article, Chunk, Filters, Source
 
 from .archive import Archive, Chat, sample_files
 from .llm import LLM, LlamaCppLLM, OpenAILLM
-from .types import Answer, Citation, Hit, Query
+from .types import Answer, Citation, Hit, Query, Reading
 
 __all__ = [
     "Answer",
@@ -26,6 +26,7 @@ __all__ = [
     "NewsragError",
     "OpenAILLM",
     "Query",
+    "Reading",
     "Source",
     "sample_files",
 ]

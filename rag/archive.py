@@ -35,6 +35,7 @@ from index.types import Article, Chunk, Filters
 
 from . import models
 from .check import abstention, check
+from .cite import citations
 from .generate import generate
 from .llm import LLM, LlamaCppLLM, OpenAILLM
 from .pack import condense, fit
@@ -42,7 +43,7 @@ from .prompt import build_messages
 from .repair import retranslate
 from .retrieve import KEYWORD_WEIGHT, Ranking, Retriever
 from .support import LexicalSupport, Support
-from .types import Answer, Citation, Hit, Message, Query, Reply
+from .types import Answer, Citation, Hit, Message, Query, Reading, Reply
 from .understand import understand
 
 MARKER_FILE = "newsrag.json"
@@ -268,17 +269,20 @@ class Archive:
         top_k: int | None = None,
         filters: Filters | None = None,
         as_of: datetime | None = None,
-    ) -> Iterator[str | Answer]:
-        """Yield the answer's text as it is generated, then the final `Answer`.
+    ) -> Iterator[Reading | str | Answer]:
+        """Yield one `Reading` (the passages the model is given) as soon as retrieval is done,
+        then the answer's text as it is generated, then the final `Answer`.
 
-        The streamed text is the model's raw output; the `Answer` carries the cleaned text
-        (invalid citation markers removed) and the citations. One answer is generated at a
-        time: a second thread waits for the first to finish (or to be closed).
+        The `Reading` comes before the model reads its prompt, which is most of the wait on a
+        CPU; a caller that only wants the text and the `Answer` can skip what is neither. The
+        streamed text is the model's raw output; the `Answer` carries the cleaned text (invalid
+        citation markers removed) and the citations. One answer is generated at a time: a
+        second thread waits for the first to finish (or to be closed).
         """
         with self._generating:
             yield from self._stream(question, history, top_k, filters, as_of)
 
-    def _stream(self, question, history, top_k, filters, as_of) -> Iterator[str | Answer]:
+    def _stream(self, question, history, top_k, filters, as_of) -> Iterator[Reading | str | Answer]:
         start = time.perf_counter()
         timings: dict[str, float] = {}
         query = self.understand(question, history, filters, as_of)
@@ -286,6 +290,7 @@ class Archive:
             timings["rewrite_s"] = time.perf_counter() - start
         hits = fit(self.retriever.retrieve(query, top_k), self.passage_tokens)
         timings["retrieval_s"] = time.perf_counter() - start - timings.get("rewrite_s", 0.0)
+        yield reading(hits, query.search)
         if self.excerpt_tokens and hits:
             mark = time.perf_counter()
             hits = condense(query.search, hits, self.embedder, self.excerpt_tokens)
@@ -367,6 +372,12 @@ class Archive:
         return {"path": str(self.path), "embedder": self.embedder.name, **self.store.stats()}
 
 
+def reading(hits: Sequence[Hit], searched: str = "") -> Reading:
+    """The `Reading` of ``hits``: each as a citation numbered as in the prompt, quoting its best sentence."""
+    cited = citations(range(1, len(hits) + 1), hits)
+    return Reading(tuple(replace(c, quote=h.evidence[0][0] if h.evidence else "") for c, h in zip(cited, hits)), searched)
+
+
 def server_collection(path: Path) -> str:
     """A Chroma collection name for the archive in ``path``: its folder name and a random suffix."""
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.name).strip("-_")[:40] or "archive"
@@ -383,7 +394,7 @@ class Chat:
         self.as_of = as_of
         self.history: list[Message] = []
 
-    def stream(self, question: str, top_k: int | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, top_k: int | None = None) -> Iterator[Reading | str | Answer]:
         for item in self.archive.stream(question, self.history[-2 * self.max_turns :], top_k, self.filters, self.as_of):
             if isinstance(item, Answer):
                 self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": item.text}]

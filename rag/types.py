@@ -1,5 +1,5 @@
 """Records passed between the answering stages: the understood question, retrieved passages,
-the model's reply, citations and the final answer."""
+what the model is reading, the model's reply, citations and the final answer."""
 
 from __future__ import annotations
 
@@ -88,6 +88,20 @@ class Citation:
         if self.alternates:
             out["alternates"] = list(self.alternates)
         return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The passages the model is given, numbered as in its prompt: `Archive.stream` yields this as
+    soon as retrieval is done, before the model has read them (seconds on a CPU), so that they can
+    be shown meanwhile. Each is a `Citation` whose ``quote`` is the passage's sentence closest to
+    the question (empty when retrieval scored no sentences: keyword ranking, or an archive without
+    sentence vectors); ``alternates`` are not filled in. They are what the answer is written from,
+    not its sources: those are the final `Answer`'s citations, numbered as its checked text has them.
+    """
+
+    passages: tuple[Citation, ...] = ()
+    searched: str = ""  # what retrieval searched for: the question, or a follow-up made standalone
 
 
 @dataclass

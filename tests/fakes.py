@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -36,18 +37,23 @@ class FakeEmbedder(Embedder):
 class FakeLLM(LLM):
     """Replies with a scripted text, streamed in small pieces; records the messages it got.
 
-    ``replies`` (when set) are used one per call before falling back to ``reply``.
+    ``replies`` (when set) are used one per call before falling back to ``reply``. With a
+    ``gate``, each reply waits for it to be set (a minute at most) before its first piece, as a
+    model reading its prompt would.
     """
 
     name = "fake-llm"
 
-    def __init__(self, reply: str = "Answer [1].", replies: Sequence[str] = ()):
+    def __init__(self, reply: str = "Answer [1].", replies: Sequence[str] = (), gate: threading.Event | None = None):
         self.reply = reply
         self.replies = list(replies)
+        self.gate = gate
         self.calls: list[list[Message]] = []
 
     def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
         self.calls.append(list(messages))
+        if self.gate is not None:
+            self.gate.wait(60)
         text = self.replies.pop(0) if self.replies else self.reply
         for i in range(0, len(text), 4):
             yield text[i : i + 4]

@@ -52,6 +52,28 @@ def test_chat_completions_streams_server_sent_events_ending_with_citations(clien
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"][0]["article_id"] == "a2"
 
 
+def test_the_stream_lists_the_passages_being_read_before_the_first_token(fake_archive):
+    import threading
+
+    fake_archive.llm.reply, fake_archive.llm.gate = "La obra costó 9 millones [1].", threading.Event()
+    client = TestClient(create_app(fake_archive))
+    body = {"messages": [{"role": "user", "content": "¿Cuánto costó la obra en Soria?"}], "stream": True}
+    with client.stream("POST", "/v1/chat/completions", json=body) as response:
+        lines = (line for line in response.iter_lines() if line.startswith("data:"))
+        try:
+            role, reading = (json.loads(next(lines)[5:]) for _ in range(2))  # while the model cannot write yet
+        finally:
+            fake_archive.llm.gate.set()
+        rest = [json.loads(line[5:]) for line in lines if line != "data: [DONE]"]
+    assert role["choices"][0]["delta"] == {"role": "assistant"}
+    assert reading["choices"][0] == {"index": 0, "delta": {}, "finish_reason": None}
+    assert reading["reading"][0] == {"n": 1, "article_id": "a2", "title": "Nuevo puente en Soria", "source": "Diario Norte",
+                                     "published_at": "2024-03-05", "url": "", "quote": "La obra costó 9 millones."}
+    assert [p["n"] for p in reading["reading"]] == [1, 2] and "reading" not in rest[-1]
+    assert "".join(c["choices"][0]["delta"].get("content", "") for c in rest) == "La obra costó 9 millones [1]."
+    assert [c["article_id"] for c in rest[-1]["citations"]] == ["a2"]
+
+
 def test_a_follow_up_uses_the_earlier_turns(client, fake_archive):
     fake_archive.llm.replies = ["¿Cuánto costó el puente de Soria sobre el Duero?"]  # the rewrite
     body = {"messages": [{"role": "user", "content": "¿Qué se inauguró en Soria?"}, {"role": "assistant", "content": "Un puente [1]."},

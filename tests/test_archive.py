@@ -3,7 +3,7 @@ import json
 import pytest
 
 from index.language import question_language
-from rag import Answer, Archive
+from rag import Answer, Archive, Reading
 from rag.prompt import build_messages, load_prompt
 from rag.types import Query
 
@@ -12,8 +12,8 @@ from .fakes import FakeEmbedder, FakeLLM
 
 def run(archive, question):
     items = list(archive.stream(question))
-    assert isinstance(items[-1], Answer) and all(isinstance(i, str) for i in items[:-1])
-    return "".join(items[:-1]), items[-1]
+    assert isinstance(items[0], Reading) and isinstance(items[-1], Answer) and all(isinstance(i, str) for i in items[1:-1])
+    return "".join(items[1:-1]), items[-1]
 
 
 def test_answer_cites_retrieved_passages_and_matches_the_json_contract(fake_archive):
@@ -29,6 +29,28 @@ def test_answer_cites_retrieved_passages_and_matches_the_json_contract(fake_arch
     assert set(data["citations"][0]) == {"n", "article_id", "title", "source", "published_at", "url", "quote"}
     assert set(data["timings"]) == {"retrieval_s", "ttft_s", "total_s"}
     assert data["citations"][0]["published_at"] == "2024-03-01"
+
+
+def test_the_passages_being_read_come_before_the_model_is_asked_or_loaded(tmp_path, articles_file):
+    llm = FakeLLM("Repairs cost 2 million euros [1].")
+    loads = []
+    archive = Archive.open(tmp_path / "a", embedder=FakeEmbedder(), llm=lambda: loads.append(1) or llm)
+    archive.ingest([articles_file])
+    stream = archive.stream("How much did the Velport harbour repairs cost?")
+    first = next(stream)
+    assert isinstance(first, Reading) and loads == [] and llm.calls == []
+    top = first.passages[0]
+    assert (top.n, top.article_id, top.title, top.source, top.published_at, top.url) == (
+        1, "a1", "Port reopens after storm", "Coast Times", "2024-03-01", "https://coast.example/a1")
+    assert top.quote == "The harbour master said repairs cost 2 million euros."  # its sentence closest to the question
+    assert [p.n for p in first.passages] == list(range(1, len(first.passages) + 1))
+    assert first.searched == "How much did the Velport harbour repairs cost?"
+    *pieces, answer = stream
+    assert pieces and all(isinstance(p, str) for p in pieces) and isinstance(answer, Answer)
+    assert [h.chunk.article_id for h in answer.hits] == [p.article_id for p in first.passages]  # what the model was given
+    assert f"[1] {answer.hits[0].passage}" in llm.calls[0][-1]["content"]
+    empty = Archive.open(tmp_path / "empty", embedder=FakeEmbedder(), llm=llm)
+    assert list(empty.stream("What happened?"))[0] == Reading((), "What happened?")  # nothing to read, still said
 
 
 def test_prompt_holds_numbered_passages_language_and_question(fake_archive):

@@ -1,7 +1,9 @@
-"""The chat in a real browser: Debian's Chromium, headless, driven by Playwright."""
+"""The chat in a real browser: Debian's Chromium, headless, driven by Playwright: the passages
+being read show while the model reads them, then the streamed answer and its cited sources."""
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,10 +18,11 @@ SHOTS = os.environ.get("NEWSRAG_SCREENSHOTS")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (apt-get install chromium)")
-def test_ask_wait_for_the_streamed_answer_and_follow_a_citation(server, fake_archive, tmp_path):  # noqa: F811
+def test_ask_see_the_passages_being_read_then_the_streamed_answer_and_follow_a_citation(server, fake_archive, tmp_path):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
 
     fake_archive.llm.reply = "The harbour reopened on Friday and ferries resumed at noon [1]."
+    fake_archive.llm.gate = reading = threading.Event()  # the model writes nothing until the passages are on the page
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -29,10 +32,20 @@ def test_ask_wait_for_the_streamed_answer_and_follow_a_citation(server, fake_arc
         box = page.get_by_role("textbox").first
         box.fill("When did the Velport ferries resume?")
         box.press("Enter")
-        bot = page.locator(".bot, .message").filter(has_text="ferries resumed at noon").last
-        expect(bot).to_be_visible(timeout=30_000)
         sources = page.locator("#sources")
-        expect(sources).to_contain_text("Coast Times", timeout=30_000)
+        bot = page.locator(".bot, .message").filter(has_text="ferries resumed at noon").last
+        try:
+            expect(sources).to_contain_text("Reading:", timeout=30_000)
+            expect(sources).to_contain_text("Port reopens after storm — Coast Times, 2024-03-01")
+            expect(sources.locator("blockquote").first).to_have_text("The harbour of Velport reopened on Friday after the storm.")
+            expect(sources).to_contain_text("Nuevo puente en Soria")  # read, and not cited in the end
+            assert fake_archive.llm.calls and bot.count() == 0  # the model is reading; no answer yet
+        finally:
+            reading.set()
+        expect(bot).to_be_visible(timeout=30_000)
+        expect(sources).not_to_contain_text("Reading:", timeout=30_000)  # the cited sources took its place
+        expect(sources).not_to_contain_text("Nuevo puente en Soria")
+        expect(sources).to_contain_text("Coast Times")
         citation = page.locator("a.citation", has_text="[1]").first
         expect(citation).to_be_visible(timeout=10_000)
         shots = ROOT / SHOTS if SHOTS else tmp_path

@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import re
@@ -9,7 +10,7 @@ from ui.cli import main
 from ui.config import Config
 
 from .conftest import ARTICLES, ROOT, write_jsonl
-from .fakes import FakeEmbedder
+from .fakes import FakeEmbedder, FakeLLM
 
 
 def newsrag(*args, env=None, cwd=None):
@@ -116,7 +117,8 @@ def test_public_api_is_listed():
 
     assert sorted(rag.__all__) == sorted([
         "Answer", "Archive", "ArchiveError", "Article", "Chat", "Chunk", "Citation", "Filters", "Hit", "IngestReport",
-        "InputError", "LLM", "LlamaCppLLM", "ModelError", "NewsragError", "OpenAILLM", "Query", "Source", "sample_files",
+        "InputError", "LLM", "LlamaCppLLM", "ModelError", "NewsragError", "OpenAILLM", "Query", "Reading", "Source",
+        "sample_files",
     ])
     assert all(hasattr(rag, name) for name in rag.__all__)
 
@@ -142,6 +144,53 @@ def test_ask_prints_the_answer_then_its_sources(fake_archive, capsys):
     )
     assert main(["ask", "When did the ferries resume?", "--json"], archive=fake_archive) == 0
     assert json.loads(capsys.readouterr().out)["citations"][0]["article_id"] == "a1"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class Watching(FakeLLM):
+    """Keeps what ``screen`` showed when the model was asked."""
+
+    def __init__(self, reply: str, screen: io.StringIO):
+        super().__init__(reply)
+        self.screen, self.shown = screen, []
+
+    def stream(self, messages, max_tokens=512):
+        self.shown.append(self.screen.getvalue())
+        yield from super().stream(messages, max_tokens)
+
+
+READING = ("Reading:\n[1] Port reopens after storm (Coast Times, 2024-03-01)\n    Ferries to the islands resumed at noon.\n"
+           "[2] Nuevo puente en Soria (Diario Norte, 2024-03-05)\n    El ayuntamiento de Soria inauguró el nuevo puente sobre el río Duero.")
+
+
+def test_ask_on_a_terminal_shows_the_passages_being_read_before_the_model_reads_them(fake_archive, monkeypatch):
+    screen, errors = Terminal(), Terminal()
+    monkeypatch.setattr(sys, "stdout", screen)
+    monkeypatch.setattr(sys, "stderr", errors)
+    fake_archive._llm = llm = Watching("Ferries resumed at noon [1].", errors)
+    assert main(["ask", "When did the ferries resume?"], archive=fake_archive) == 0
+    assert llm.shown == [f"\x1b[2m{READING}\x1b[0m\n\n"] == [errors.getvalue()]  # dim, all there before the first token
+    assert screen.getvalue() == (
+        "Ferries resumed at noon [1].\n\nSources:\n[1] Port reopens after storm (Coast Times, 2024-03-01)\n    https://coast.example/a1\n"
+    )
+
+
+def test_piped_output_and_json_hold_only_the_answer(fake_archive, monkeypatch, capsys):
+    fake_archive.llm.reply = "Ferries resumed at noon [1]."
+    assert main(["ask", "When did the ferries resume?"], archive=fake_archive) == 0
+    assert capsys.readouterr() == ("Ferries resumed at noon [1].\n\nSources:\n[1] Port reopens after storm "
+                                   "(Coast Times, 2024-03-01)\n    https://coast.example/a1\n", "")  # stderr no terminal: not shown
+    errors, out = Terminal(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", errors)
+    monkeypatch.setattr(sys, "stdout", out)
+    fake_archive._llm = llm = Watching("Ferries resumed at noon [1].", errors)
+    assert main(["ask", "When did the ferries resume?", "--json"], archive=fake_archive) == 0
+    assert llm.shown == [errors.getvalue()] and READING in errors.getvalue()
+    assert json.loads(out.getvalue())["citations"][0]["article_id"] == "a1"  # the object alone on stdout
 
 
 def test_ask_filter_flags(fake_archive, capsys):

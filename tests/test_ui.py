@@ -32,6 +32,31 @@ def test_chat_streams_an_answer_with_its_sources(server, fake_archive):
     assert "**[1]**" in sources and "Coast Times" in sources and "Ferries to the islands resumed at noon" in sources
 
 
+def test_the_sources_panel_shows_the_passages_being_read_until_the_answer_is_done(server, fake_archive):
+    from gradio_client import Client
+
+    from ui.app import READING, SEARCHING, respond
+
+    fake_archive.llm.reply = "Ferries resumed at noon [1]."
+    steps = respond(fake_archive, "When did the ferries resume?", [])
+    assert next(steps) == ("", SEARCHING)
+    text, reading = next(steps)
+    assert text == "" and fake_archive.llm.calls == []  # before the model is asked
+    assert reading.startswith(READING) and reading.count("**[") == 2  # both passages, the uncited one too
+    assert ('<span id="source-1"></span>**[1]** [Port reopens after storm](https://coast.example/a1) — Coast Times, 2024-03-01\n'
+            "> Ferries to the islands resumed at noon.\n") in reading
+    assert "**[2]** Nuevo puente en Soria — Diario Norte, 2024-03-05\n> " in reading
+    *streaming, (text, sources) = steps
+    assert streaming and all(s == reading for _, s in streaming) and streaming[0][0] == "Ferr"
+    assert text == "Ferries resumed at noon [1]." and READING not in sources and "Nuevo puente" not in sources
+
+    job = Client(server, verbose=False).submit("When did the ferries resume?", api_name="/chat")
+    job.result()
+    outputs = job.outputs()
+    assert outputs[:2] == [([], SEARCHING), ([], reading)]  # no message in the chat until the answer starts
+    assert outputs[-1] == (text, sources)
+
+
 def test_errors_are_readable_and_the_app_keeps_serving(server, fake_archive):
     from gradio_client import Client
 

@@ -5,7 +5,10 @@ endpoints to ask, ingest and list articles. The schema is served at ``/openapi.j
   server-sent events. The last user message is the question, earlier turns are its history.
   Citations travel in an extra ``citations`` field of the reply (and of the last streamed
   chunk), as `Citation.to_dict` objects; ``model``, ``temperature`` and other sampling fields
-  are accepted and ignored (answers are greedy, with the archive's model).
+  are accepted and ignored (answers are greedy, with the archive's model). A stream's second
+  chunk, before any text, has an empty delta and an extra ``reading`` field: the passages the
+  model is given (`rag.Reading`), as citation objects whose ``quote`` is each passage's
+  sentence closest to the question; the final ``citations`` are those the answer cites.
 - ``POST /v1/ask``: FORMATS.md's answer object for a question, with optional filters.
 - ``POST /v1/ingest``: FORMATS.md article records in a JSON body; the ingest report back.
 - ``GET /v1/articles``: the archive's articles (copies included), newest first, paged.
@@ -28,7 +31,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from rag import Answer, Archive, NewsragError
+from rag import Answer, Archive, NewsragError, Reading
 
 from .config import day, day_filters
 
@@ -101,7 +104,7 @@ def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_B
     async def newsrag_error(request: Request, exc: NewsragError):
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
-    def answer(question: str, history: list[dict], **options) -> Iterator[str | Answer]:
+    def answer(question: str, history: list[dict], **options) -> Iterator[Reading | str | Answer]:
         return archive.stream(question, history=history, **options)  # one at a time, across API and browser
 
     @app.post("/v1/chat/completions", dependencies=[Depends(authorized)], responses=ERRORS, summary="OpenAI-compatible chat over the archive")
@@ -131,6 +134,8 @@ def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_B
             for item in answer(question, history):
                 if isinstance(item, Answer):
                     yield chunk({}, "stop", **extras(item))
+                elif isinstance(item, Reading):
+                    yield chunk({}, reading=[c.to_dict() for c in item.passages])
                 else:
                     yield chunk({"content": item})
             yield "data: [DONE]\n\n"

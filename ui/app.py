@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rag import Answer, Archive, Filters, InputError, NewsragError
+from rag import Answer, Archive, Filters, InputError, NewsragError, Reading
 
 from .config import day, day_filters
 
@@ -42,6 +42,8 @@ LINK_CITATIONS = """
 """
 
 
+SEARCHING = "_Searching the archive…_"
+READING = "**Reading:** _the passages the answer is being written from; its cited sources replace them when it is done._\n"
 WIDENED = ("ℹ _Some passages are from outside the dates or outlets the question names: "
            "they answered it better than those inside._\n")
 
@@ -116,12 +118,16 @@ def respond(
     archive: Archive, message: str, history: list | None = None, since: str = "", until: str = "", outlets=(),
     language: str = "", as_of: str = "", top_k: float | None = None, show_passages: bool = False,
 ) -> Iterator[tuple[str, str]]:
-    """(answer so far, sources markdown) pairs; errors become a readable message."""
-    text = ""
+    """(answer so far, sources markdown) pairs; errors become a readable message.
+
+    The sources panel shows the passages being read as soon as retrieval is done, while the
+    answer is still empty, and the answer's cited sources once it is final."""
+    text, reading = "", SEARCHING
     try:
         filters = make_filters(since, until, outlets, language)
         stream = archive.stream(message, history=_history(history), top_k=int(top_k) if top_k else None, filters=filters,
                                 as_of=parse_day(as_of, "as of"))
+        yield text, reading
         for item in stream:
             if isinstance(item, Answer):
                 sources = sources_markdown(item)
@@ -129,10 +135,24 @@ def respond(
                     sources += "\n\n" + passages_markdown(item)
                 yield item.text, sources
                 return
-            text += item
-            yield text, "_Searching the archive…_"
+            if isinstance(item, Reading):
+                reading = reading_markdown(item)
+            else:
+                text += item
+            yield text, reading
     except NewsragError as e:
         yield f"Error: {e}", ""
+
+
+def reading_markdown(reading: Reading) -> str:
+    """The passages the model is reading, as Markdown: number, title, outlet, date, link and the
+    sentence closest to the question. Numbered as in the prompt, so that the streamed ``[n]`` link to them."""
+    lines = [READING]
+    for c in reading.passages:
+        title = f"[{c.title}]({c.url})" if c.url else c.title
+        lines.append(f'<span id="source-{c.n}"></span>**[{c.n}]** {title}' + (f" — {c.about}" if c.about else "")
+                     + (f"\n> {c.quote}\n" if c.quote else "\n"))
+    return "\n".join(lines) if reading.passages else "_Nothing in the archive matches the question._"
 
 
 def passages_markdown(answer: Answer) -> str:
@@ -263,7 +283,8 @@ def build_app(archive: Archive):
                     show = gr.Checkbox(False, label="Show the retrieved passages")
 
             def chat(message: str, history: list, since, until, outlets, language, as_of, top_k, show):
-                yield from respond(archive, message, history, since, until, outlets, language, as_of, top_k, show)
+                for text, shown in respond(archive, message, history, since, until, outlets, language, as_of, top_k, show):
+                    yield text or [], shown  # no message at all (rather than an empty one) until the answer starts
 
             gr.ChatInterface(
                 chat, additional_inputs=[since, until, outlets, language, as_of, top_k, show], additional_outputs=[sources],

@@ -15,12 +15,12 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, TextIO
 
 from .config import Config, day, day_filters
 
 if TYPE_CHECKING:
-    from rag import Answer, Archive
+    from rag import Answer, Archive, Reading
 
 Opener = Callable[..., "Archive"]  # opens the configured archive: opener(create=False)
 
@@ -243,12 +243,18 @@ def cmd_remove(args, config: Config, opener: Opener) -> int:
 
 
 def cmd_ask(args, config: Config, opener: Opener) -> int:
-    archive = opener()
-    if args.json:
-        answer = archive.ask(args.question, filters=filters_from(args), as_of=args.as_of)
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    from rag import Answer, Reading
+
+    stream = opener().stream(args.question, filters=filters_from(args), as_of=args.as_of)
+    if not args.json:
+        show_answer(stream, live=sys.stdout.isatty(), reading=reading_out())
         return 0
-    show_answer(archive.stream(args.question, filters=filters_from(args), as_of=args.as_of), live=sys.stdout.isatty())
+    out = reading_out()
+    for item in stream:
+        if isinstance(item, Reading) and out:
+            show_reading(item, out)
+        elif isinstance(item, Answer):
+            print(json.dumps(item.to_dict(), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -266,22 +272,47 @@ def cmd_chat(args, config: Config, opener: Opener) -> int:
         if question:
             if not live:
                 print(f"> {question}")
-            answer = show_answer(chat.stream(question), live)
+            answer = show_answer(chat.stream(question), live, reading_out())
             if answer.searched != question:
                 print(f"(searched for: {answer.searched})")
             print()
     return 0
 
 
-def show_answer(stream: Iterable[str | Answer], live: bool) -> Answer:
-    """Print an answer as it streams (on a terminal) or once final, then its sources; return the `Answer`."""
-    from rag import Answer
+def reading_out() -> TextIO | None:
+    """Where the passages being read go: stderr when it is a terminal (on a terminal they show
+    above the answer); never into stdout, which holds the answer or the JSON object alone."""
+    return sys.stderr if sys.stderr.isatty() else None
+
+
+def show_reading(reading: Reading, out: TextIO) -> None:
+    """The passages the model is reading, each with its sentence closest to the question; dim on
+    a terminal, and followed by a blank line. Nothing when there are none."""
+    if not reading.passages:
+        return
+    lines = ["Reading:"]
+    for c in reading.passages:
+        lines.append(f"[{c.n}] {c.heading}" + (f"\n    {c.quote}" if c.quote else ""))
+    text = "\n".join(lines)
+    out.write((f"\x1b[2m{text}\x1b[0m" if out.isatty() else text) + "\n\n")
+    out.flush()
+
+
+def show_answer(stream: Iterable[Reading | str | Answer], live: bool, reading: TextIO | None = None) -> Answer:
+    """Print an answer as it streams (on a terminal) or once final, then its sources; return the `Answer`.
+
+    ``reading`` gets the passages being read (`show_reading`) as soon as they are known, while the
+    model reads them; the answer's sources, printed at the end, are those of them it cites."""
+    from rag import Answer, Reading
 
     # The final text (citation markers checked and completed) follows the live text when it differs.
     answer, streamed = None, ""
     for item in stream:
         if isinstance(item, Answer):
             answer = item
+        elif isinstance(item, Reading):
+            if reading:
+                show_reading(item, reading)
         elif live:
             streamed += item
             sys.stdout.write(item)
