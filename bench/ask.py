@@ -11,11 +11,13 @@ both variants see the same machine:
 - ``excerpts``: the same showing only the passages' sentences closest to the question
   (``--excerpt-tokens 400``).
 
-Per answer: retrieval time, prompt tokens and how many of them were read (not reused), time to
-first token, decoding tokens/s (tokens after the first over the time after the first) and
-total time. For the first ``--decode`` questions, the same prompt is then decoded by newsrag's
-`LlamaCppLLM.stream` and by llama-cpp-python's own streaming chat completion on a second
-`Llama` of the same file, 128 tokens each, alternately; the ratio of their medians is reported.
+Per answer: retrieval time, the time from the question to the passages being read (the
+`Reading`, which the command line, the browser and the API show at once), prompt tokens and
+how many of them were read (not reused), time to first token, decoding tokens/s (tokens after
+the first over the time after the first) and total time. For the first ``--decode``
+questions, the same prompt is then decoded by newsrag's `LlamaCppLLM.stream` and by
+llama-cpp-python's own streaming chat completion on a second `Llama` of the same file, 128
+tokens each, alternately; the ratio of their medians is reported.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def run_model(model: str, archive_dir: Path, limit: int, decode: int) -> dict:
     """In the child process: answer the questions with both variants, then compare decoding."""
     import llama_cpp
 
-    from rag import LLM, Archive, LlamaCppLLM, models
+    from rag import LLM, Archive, LlamaCppLLM, Reading, models
     from rag.types import Message
 
     class Recording(LLM):
@@ -86,11 +88,13 @@ def run_model(model: str, archive_dir: Path, limit: int, decode: int) -> dict:
         for variant, budget in (VARIANTS.items() if i % 2 == 0 else reversed(VARIANTS.items())):
             archive.excerpt_tokens = budget
             start = time.perf_counter()
-            first = last = None
+            first = last = shown = None
             for item in archive.stream(q["question"], as_of=as_of):
                 now = time.perf_counter()
                 if isinstance(item, str):
                     first, last = first or now, now
+                elif isinstance(item, Reading):
+                    shown = now
                 else:
                     answer = item
             usage = answer.usage
@@ -99,6 +103,7 @@ def run_model(model: str, archive_dir: Path, limit: int, decode: int) -> dict:
                 "model": model, "variant": variant, "id": q["id"], "abstained": answer.abstained,
                 "retrieval_ms": answer.timings["retrieval_s"] * 1000,
                 "excerpt_ms": answer.timings.get("excerpt_s", 0.0) * 1000, "ttft_s": answer.timings.get("ttft_s", 0.0),
+                "sources_s": shown - start,
                 "total_s": time.perf_counter() - start, "prompt_tokens": usage.get("prompt_tokens", 0),
                 "read_tokens": usage.get("prompt_tokens", 0) - usage.get("cached_tokens", 0),
                 "completion_tokens": pieces,
@@ -163,6 +168,15 @@ def table(results: list[dict]) -> str:
                 f"| {statistics.median(ttft):.1f} / {pct(ttft, .95):.1f} | {statistics.median(tps) if tps else 0:.1f} "
                 f"| {statistics.median(r['total_s'] for r in mine):.1f} | {statistics.median(ttft) / base:.2f} |"
             )
+    lines.append("")
+    lines.append("| model | variant | answers | sources shown s p50 / max | first token s p50 | sources shown / first token (p50) |")
+    lines.append("|---|---|---|---|---|---|")
+    for res in results:
+        for v in VARIANTS:
+            shown = [r["sources_s"] for r in res["rows"] if r["variant"] == v]
+            ttft = statistics.median(r["ttft_s"] for r in res["rows"] if r["variant"] == v)
+            lines.append(f"| {res['model']} | {v} | {len(shown)} | {statistics.median(shown):.3f} / {max(shown):.3f} "
+                         f"| {ttft:.1f} | {statistics.median(shown) / ttft:.3f} |")
     lines.append("")
     lines.append("| model | prompts | newsrag decode tok/s p50 | llama-cpp-python decode tok/s p50 | ratio |")
     lines.append("|---|---|---|---|---|")
