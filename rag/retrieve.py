@@ -126,20 +126,23 @@ class Retriever:
         named = [o for o in query.outlets if not query.explicit.sources and (not read or within.sources and o not in within.sources)]
         scopes = [within, *(within.merge(Filters(sources=(outlet,))) for outlet in named)]
         widen = (query.explicit, query.standalone or query.search) if read else None
-        hits = self._search(query.search, scopes, k, per_article, widen)
+        embedding = None if self.ranking == "keyword" else self.embedder.embed_query(query.search)
+        hits = self._search(query.search, scopes, k, per_article, widen, embedding)
         if not timeline and not within.language:
-            hits = self._other_languages(query.search, scopes, hits, k or self.top_k)
+            hits = self._other_languages(query.search, scopes, hits, k or self.top_k, embedding)
         if timeline:
             hits = [Hit(h.chunk, h.score, i, evidence=h.evidence) for i, h in enumerate(sorted(hits, key=_published), start=1)]
         return hits
 
-    def _other_languages(self, text: str, scopes: Sequence[Filters], hits: list[Hit], k: int) -> list[Hit]:
+    def _other_languages(self, text: str, scopes: Sequence[Filters], hits: list[Hit], k: int,
+                         embedding: np.ndarray | None) -> list[Hit]:
         """``hits`` with the last one replaced by the best passage in a language of the archive
         they do not hold (see the module's docstring); as they are when they hold every language."""
         missing = self.keyword_index().languages() - {h.chunk.source.language for h in hits}
         if not missing or len(hits) < k or k < 2:
             return hits
-        other = self._search(text, [s.merge(Filters(language=lang)) for s in scopes for lang in sorted(missing)], 1, None)
+        other = self._search(text, [s.merge(Filters(language=lang)) for s in scopes for lang in sorted(missing)], 1, None,
+                             embedding=embedding)
         if not other:
             return hits
         return [*hits[:k - 1], Hit(other[0].chunk, other[0].score, k, evidence=other[0].evidence)]
@@ -150,15 +153,15 @@ class Retriever:
         return self._search(text, [filters or Filters()], top_k, per_article)
 
     def _search(self, text: str, scopes: Sequence[Filters], top_k: int | None, per_article: int | None,
-                widen: tuple[Filters, str] | None = None) -> list[Hit]:
+                widen: tuple[Filters, str] | None = None, embedding: np.ndarray | None = None) -> list[Hit]:
         """The rankings of ``text`` within each of ``scopes``, added up; and, when ``widen`` is given
         as (filters, text), its ranking too when its best passage beats theirs by `WIDEN_MARGIN`
         (or they keep nothing). A widened search looks for the question with its dates and outlets:
-        there they are part of what is asked."""
+        there they are part of what is asked. ``embedding`` is ``text``'s, when already known."""
         top_k = top_k or self.top_k
         n = max(self.candidates, top_k * 3)
         embed = (lambda t: None) if self.ranking == "keyword" else self.embedder.embed_query
-        embedding = embed(text)
+        embedding = embed(text) if embedding is None else embedding
         sentences: dict = {}
         ranked = [self._rank(text, embedding, scope, n, sentences) for scope in scopes]
         wide = None
