@@ -228,3 +228,11 @@ def test_a_how_many_figure_must_come_from_a_sentence_about_the_question():
     assert on_point("300 residents were evacuated [1].", "How many people were evacuated?", hits)
     assert not on_point("40 people were evacuated [1].", "How many people were evacuated?", hits)
     assert on_point("40 people were evacuated [1].", "How many people were evacuated?", [replace(hits[0], evidence=())])
+    # across languages sentences are less similar: a Spanish one is compared with the best Spanish one
+    spanish = Chunk("s", "b", "Evacuaron a 300 vecinos.", 0, Source(language="es"))
+    english = Chunk("e", "c", "The valley fire burned for days. It damaged 40 homes.", 0, Source(language="en"))
+    mixed = [Hit(english, 1.0, 1, evidence=(("The valley fire burned for days.", 0.91), ("It damaged 40 homes.", 0.88))),
+             Hit(spanish, 0.9, 2, evidence=(("Evacuaron a 300 vecinos.", 0.85),))]
+    assert on_point("300 residents were evacuated [2].", "How many people were evacuated?", mixed)
+    assert not on_point("40 people were evacuated [1].", "How many people were evacuated?", [replace(mixed[0], evidence=(
+        ("The valley fire burned for days.", 0.91), ("It damaged 40 homes.", 0.85)))])
