@@ -218,6 +218,11 @@ class _Main:
                    language, part["labels"], folder)
 
 
+def _row_tokens(main: _Main, rows: Iterable[int], stop: frozenset[str]) -> Counter[str]:
+    """The tokens of the main index's ``rows``, counted once a row (their document frequencies)."""
+    return Counter(t for i in rows for t in set(_indexed(main.records[i], stop)))
+
+
 def _published(chunks: Sequence[Chunk]) -> np.ndarray:
     return np.array([-1 if c.source.published_ts is None else c.source.published_ts for c in chunks], dtype=np.int64)
 
@@ -235,13 +240,16 @@ class KeywordIndex:
 
     @classmethod
     def _of(cls, main: _Main, delta: list[Chunk], delta_vectors: np.ndarray | None, removed: frozenset[int],
-            stop: frozenset[str] | None = None) -> KeywordIndex:
+            stop: frozenset[str] | None = None, tokens: list[list[str]] | None = None,
+            gone: Counter[str] | None = None) -> KeywordIndex:
         index = cls.__new__(cls)
-        index._assemble(main, delta, delta_vectors, removed, stop or _stopwords())
+        index._assemble(main, delta, delta_vectors, removed, stop or _stopwords(), tokens, gone)
         return index
 
     def _assemble(self, main: _Main, delta: list[Chunk], delta_vectors: np.ndarray | None, removed: frozenset[int],
-                  stop: frozenset[str]) -> None:
+                  stop: frozenset[str], tokens: list[list[str]] | None = None, gone: Counter[str] | None = None) -> None:
+        """``tokens`` are the delta's (tokenized here when not given), ``gone`` the tokens of the
+        tombstoned rows counted once a row (likewise)."""
         self._stop = stop
         self._main, self._delta, self._delta_vectors, self._removed = main, delta, delta_vectors, removed
         self.generation: str | None = None  # the saved state this index is, set by `KeywordFiles`
@@ -254,15 +262,15 @@ class KeywordIndex:
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._lengths = np.zeros(len(delta), dtype=np.float32)
         postings: dict[str, list[tuple[int, int]]] = {}
-        for j, chunk in enumerate(delta):
-            tokens = _indexed(chunk, stop)
-            self._lengths[j] = len(tokens)
-            for token, tf in Counter(tokens).items():
+        self._tokens = tokens if tokens is not None else [_indexed(c, stop) for c in delta]
+        for j, words in enumerate(self._tokens):
+            self._lengths[j] = len(words)
+            for token, tf in Counter(words).items():
                 postings.setdefault(token, []).append((j, tf))
         for token, pairs in postings.items():
             rows, tfs = zip(*pairs)
             self._postings[token] = (np.array(rows, dtype=np.int64), np.array(tfs, dtype=np.float32))
-        self._gone = Counter(t for i in removed for t in set(_indexed(main.records[i], stop)))
+        self._gone = gone if gone is not None else _row_tokens(main, removed, stop)
         labels = list(main.labels)
         code = {label: i for i, label in enumerate(labels)}
         for label in (x for c in delta for x in (c.source.outlet, c.source.language)):
@@ -341,7 +349,9 @@ class KeywordIndex:
             delta_vectors = _unit(vectors) if kept is None else np.concatenate([kept, _unit(vectors)])
         if len(delta) + len(tombstones) > delta_share * width:
             return self._compacted(delta, delta_vectors, tombstones)
-        return KeywordIndex._of(self._main, delta, delta_vectors, frozenset(tombstones), self._stop)
+        tokens = [self._tokens[j] for j in keep] + [_indexed(c, self._stop) for c in added]
+        gone = self._gone + _row_tokens(self._main, tombstones - self._removed, self._stop)
+        return KeywordIndex._of(self._main, delta, delta_vectors, frozenset(tombstones), self._stop, tokens, gone)
 
     def _compacted(self, delta: list[Chunk], delta_vectors: np.ndarray | None, tombstones: set[int]) -> KeywordIndex:
         """The main index's live chunks and ``delta`` built into one main index."""
@@ -459,8 +469,8 @@ class KeywordIndex:
         _Records.write(folder, self._delta)
         if self._delta_vectors is not None:
             np.save(folder / "vectors.npy", np.ascontiguousarray(self._delta_vectors, dtype=np.float32))
-        part = {"format": FORMAT, "removed": sorted(self._removed)}
-        (folder / "part.json").write_text(json.dumps(part), encoding="utf-8")
+        part = {"format": FORMAT, "removed": sorted(self._removed), "tokens": self._tokens, "gone": self._gone}
+        (folder / "part.json").write_text(json.dumps(part, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def _load(cls, main: _Main, folder: Path | None) -> KeywordIndex:
@@ -469,7 +479,7 @@ class KeywordIndex:
         part = json.loads((folder / "part.json").read_text(encoding="utf-8"))
         delta = list(_Records(folder))
         vectors = np.load(folder / "vectors.npy") if (folder / "vectors.npy").is_file() else None
-        return cls._of(main, delta, vectors, frozenset(part["removed"]))
+        return cls._of(main, delta, vectors, frozenset(part["removed"]), None, part["tokens"], Counter(part["gone"]))
 
 
 class KeywordFiles:
@@ -601,7 +611,7 @@ class KeywordFiles:
         for entry in self.folder.iterdir():
             if entry.name not in {"state.json", "lock", main.folder.name, delta.name if delta else ""}:
                 shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
-        saved = KeywordIndex._of(main, index._delta, index._delta_vectors, index._removed, index._stop)
+        saved = KeywordIndex._of(main, index._delta, index._delta_vectors, index._removed, index._stop, index._tokens, index._gone)
         saved.generation = generation
         return saved
 
