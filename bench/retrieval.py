@@ -17,7 +17,20 @@ are the bundled sample question set, embedded for real by multilingual-e5-small.
   the chunks in the window);
 - ``chroma_filtered``: the baseline for it, Chroma's own filtered query (embedding + ``where``).
 
-The keyword index is built on the first query and reported apart (``keyword_build_s``).
+The keyword index is saved beside the archive (`index.keyword.KeywordFiles`), as `Archive.open`
+does. Reported apart: ``keyword_build_s``, the in-memory build from the store that every process
+paid on its first question before (the baseline), and ``keyword_save_s``, the build and save.
+Then, each in a new process (as after a restart; the embedder is loaded and warmed before the
+clock starts): ``first_s``, opening the store and answering the first question, which loads the
+saved index (split into opening the store, opening the keyword index and the search itself);
+``first_filtered_s``, the first question under a date filter after it, which reads the
+memory-mapped vectors; p50/p95 of both modes, in wall time and in CPU time (``*_cpu``, with the
+question's embedding alone as ``embed_cpu``: on a shared machine, waiting for a core adds to the
+first and not to the second); and peak RSS. That is run twice: with the index
+as saved, and after an ingest of 4% more chunks (``update_s``: bringing the index up to date after
+that ingest, the chunks' own writing not counted), which stay in the delta. ``top30_same`` is the
+share of the 30 best keyword matches per question that the index with that delta shares with a
+fresh build of the same chunks (they differ only in the length normalisation).
 Synthetic text does not measure retrieval quality; the eval runner does that.
 """
 
@@ -62,7 +75,7 @@ def vocabulary() -> tuple[list[str], list[float]]:
     return [w for w, _ in items], [c for _, c in items]
 
 
-def build(store, n: int, seed: int = 0, batch: int = 5000) -> None:
+def build(store, n: int, seed: int = 0, batch: int = 5000, first: int = 0) -> None:
     import numpy as np
 
     from index.sentences import Sentences
@@ -78,7 +91,7 @@ def build(store, n: int, seed: int = 0, batch: int = 5000) -> None:
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         chunks = []
         for row in range(size):
-            i = start + row
+            i = first + start + row
             day = START + timedelta(days=int(rng.integers(0, 730)))
             source = Source(" ".join(words[j] for j in drawn[row, :8]), OUTLETS[int(rng.integers(0, len(OUTLETS)))],
                             published_at=day, language="es" if rng.random() < 0.5 else "en")
@@ -89,25 +102,49 @@ def build(store, n: int, seed: int = 0, batch: int = 5000) -> None:
         store.add(chunks, vectors, [Sentences(spans, v) for v in sentence_vectors])
 
 
-def run_size(n: int, rounds: int, work: Path) -> dict:
-    """In the child process: build an archive of ``n`` chunks, then time retrieval."""
+def _open(work: Path):
     from index.embed import E5Embedder
     from index.sentences import SentenceStore
     from index.store import Store, persistent_client
-    from index.types import Filters
-    from rag.retrieve import Retriever
 
     embedder = E5Embedder()
     embedder.embed_query("warm-up")
-    store = Store(persistent_client(work / "chroma"), embedder, sentences=SentenceStore(work / "sentences.sqlite"))
+    return embedder, lambda: Store(persistent_client(work / "chroma"), embedder, sentences=SentenceStore(work / "sentences.sqlite"))
+
+
+def _window():
+    from index.types import Filters
+
+    return Filters(since=START + timedelta(days=300), until=START + timedelta(days=390))
+
+
+def _percentiles(out: dict, times: dict[str, list[float]]) -> None:
+    for mode, values in times.items():
+        values.sort()
+        out[f"{mode}_ms_p50"] = round(statistics.median(values), 1)
+        out[f"{mode}_ms_p95"] = round(values[int(0.95 * (len(values) - 1))], 1)
+
+
+def run_size(n: int, rounds: int, work: Path) -> dict:
+    """In the child process: build an archive of ``n`` chunks, then time retrieval."""
+    from index.keyword import KeywordFiles
+    from rag.retrieve import Retriever
+
+    embedder, open_store = _open(work)
+    store = open_store()
     start = time.perf_counter()
     build(store, n)
     build_s = time.perf_counter() - start
-    default, dense = Retriever(store, embedder), Retriever(store, embedder, ranking="dense")
+    start = time.perf_counter()
+    Retriever(store, embedder).keyword_index()  # the baseline: built in memory, as every process did before
+    keyword_build_s = time.perf_counter() - start
+    files = KeywordFiles(work / "keyword")
+    default = Retriever(store, embedder, keyword_files=files)
+    dense = Retriever(store, embedder, ranking="dense", keyword_files=files)
     start = time.perf_counter()
     default.keyword_index()
-    keyword_build_s = time.perf_counter() - start
-    window = Filters(since=START + timedelta(days=300), until=START + timedelta(days=390))
+    keyword_save_s = time.perf_counter() - start
+    window = _window()
     qs = questions()
     for q in qs[:3]:  # warm Chroma's caches
         default.search(q)
@@ -126,20 +163,84 @@ def run_size(n: int, rounds: int, work: Path) -> dict:
                 times[mode].append((time.perf_counter() - t) * 1000)
     disk = sum(f.stat().st_size for f in (work / "chroma").rglob("*") if f.is_file())
     sentences_disk = sum(f.stat().st_size for f in work.glob("sentences.sqlite*"))
+    keyword_disk = sum(f.stat().st_size for f in (work / "keyword").rglob("*") if f.is_file())
     out = {"chunks": store.count(), "build_s": round(build_s, 1), "keyword_build_s": round(keyword_build_s, 2),
-           "queries": len(times["default"]), "index_mb": round(disk / 2**20, 1), "sentences_mb": round(sentences_disk / 2**20, 1)}
-    for mode, values in times.items():
-        values.sort()
-        out[f"{mode}_ms_p50"] = round(statistics.median(values), 1)
-        out[f"{mode}_ms_p95"] = round(values[int(0.95 * (len(values) - 1))], 1)
+           "keyword_save_s": round(keyword_save_s, 2), "queries": len(times["default"]), "index_mb": round(disk / 2**20, 1),
+           "sentences_mb": round(sentences_disk / 2**20, 1), "keyword_mb": round(keyword_disk / 2**20, 1)}
+    _percentiles(out, times)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return out
+
+
+def run_restart(rounds: int, work: Path) -> dict:
+    """In a new child process: the first questions and the latency with the saved index."""
+    from index.keyword import KeywordFiles
+    from rag.retrieve import Retriever
+
+    embedder, open_store = _open(work)
+    qs, window = questions(), _window()
+    start = time.perf_counter()
+    files = KeywordFiles(work / "keyword")
+    retriever = Retriever(open_store(), embedder, keyword_files=files)
+    opened = time.perf_counter()
+    retriever.keyword_index()
+    loaded = time.perf_counter()
+    retriever.search(qs[0])
+    first_s = time.perf_counter() - start
+    parts = {"store_open_s": round(opened - start, 2), "keyword_open_s": round(loaded - opened, 2),
+             "first_search_s": round(time.perf_counter() - loaded, 2)}
+    start = time.perf_counter()
+    retriever.search(qs[1], filters=window)
+    first_filtered_s = time.perf_counter() - start
+    times: dict[str, list[float]] = {"default": [], "filtered": [], "default_cpu": [], "filtered_cpu": [], "embed_cpu": []}
+    for _ in range(rounds):
+        for q in qs:
+            cpu = time.process_time()
+            embedder.embed_query(q)
+            times["embed_cpu"].append((time.process_time() - cpu) * 1000)
+            for mode, filters in (("default", None), ("filtered", window)):
+                t, cpu = time.perf_counter(), time.process_time()
+                retriever.search(q, filters=filters)
+                times[mode].append((time.perf_counter() - t) * 1000)
+                times[f"{mode}_cpu"].append((time.process_time() - cpu) * 1000)  # CPU time: what waiting for a busy machine does not add
+    index = retriever.keyword_index()
+    out = {"first_s": round(first_s, 2), **parts, "first_filtered_s": round(first_filtered_s, 2), "builds": files.builds,
+           "delta": index.delta_size}
+    _percentiles(out, times)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return out
+
+
+def run_update(n: int, work: Path) -> dict:
+    """In a child process: an ingest of ``n`` more chunks through `Retriever.updating`, and how the
+    index with them in its delta ranks against a fresh build."""
+    from index.keyword import KeywordFiles, KeywordIndex
+    from rag.retrieve import Retriever
+
+    embedder, open_store = _open(work)
+    store = open_store()
+    retriever = Retriever(store, embedder, keyword_files=KeywordFiles(work / "keyword"))
+    retriever.keyword_index()
+    count = store.count()
+    start = time.perf_counter()
+    with retriever.updating():
+        mark = time.perf_counter()
+        build(store, n, seed=1, first=count)
+        writing_s = time.perf_counter() - mark
+    update_s = time.perf_counter() - start - writing_s
+    index, fresh = retriever.keyword_index(), KeywordIndex.from_store(store)
+    same = [len({c.id for c, _ in index.search(q, 30)} & {c.id for c, _ in fresh.search(q, 30)}) / 30 for q in questions()]
+    return {"added": n, "update_s": round(update_s, 2), "delta": index.delta_size, "top30_same": round(statistics.mean(same), 3)}
 
 
 def measure(n: int, rounds: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="newsrag-bench-retrieval-"))
     try:
-        return run_child("bench.retrieval", n, rounds, work, label=f"{n} chunks")
+        out = run_child("bench.retrieval", "size", n, rounds, work, label=f"{n} chunks")
+        out["restart"] = run_child("bench.retrieval", "restart", rounds, work, label=f"{n} chunks, restarted")
+        out["update"] = run_child("bench.retrieval", "update", n // 25, work, label=f"{n} chunks, updated")
+        out["restart_delta"] = run_child("bench.retrieval", "restart", rounds, work, label=f"{n} chunks, restarted with a delta")
+        return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -147,21 +248,44 @@ def measure(n: int, rounds: int) -> dict:
 def table(runs: list[dict]) -> str:
     lines = [
         "| chunks | embed p50/p95 ms | dense p50/p95 ms | default p50/p95 ms | filtered p50/p95 ms "
-        "| Chroma filtered p50/p95 ms | keyword index build s | Chroma on disk MB | sentence vectors MB | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| Chroma filtered p50/p95 ms | keyword index build s (baseline) | build and save s | Chroma on disk MB "
+        "| sentence vectors MB | keyword index on disk MB | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         cells = " | ".join(f"{r[f'{m}_ms_p50']:.1f} / {r[f'{m}_ms_p95']:.1f}" for m in MODES)
-        lines.append(f"| {r['chunks']:,} | {cells} | {r['keyword_build_s']:.2f} | {r['index_mb']:.0f} | {r['sentences_mb']:.0f} "
-                     f"| {r['peak_rss_mb']} |")
+        lines.append(f"| {r['chunks']:,} | {cells} | {r['keyword_build_s']:.2f} | {r['keyword_save_s']:.2f} | {r['index_mb']:.0f} "
+                     f"| {r['sentences_mb']:.0f} | {r['keyword_mb']:.0f} | {r['peak_rss_mb']} |")
+    lines += [
+        "",
+        "| chunks | delta | first question s (store / keyword index / search) | first filtered s "
+        "| default p50/p95 ms | filtered p50/p95 ms | peak RSS MB | full builds |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        for key in ("restart", "restart_delta"):
+            x = r[key]
+            lines.append(f"| {r['chunks']:,} | {x['delta']:,} | {x['first_s']:.2f} ({x['store_open_s']:.2f} / "
+                         f"{x['keyword_open_s']:.2f} / {x['first_search_s']:.2f}) | {x['first_filtered_s']:.2f} "
+                         f"| {x['default_ms_p50']:.1f} / {x['default_ms_p95']:.1f} | {x['filtered_ms_p50']:.1f} / "
+                         f"{x['filtered_ms_p95']:.1f} | {x['peak_rss_mb']} | {x['builds']} |")
+    lines += ["", "| chunks | chunks added | update s | top-30 shared with a fresh build |", "|---|---|---|---|"]
+    lines += [f"| {r['chunks']:,} | {r['update']['added']:,} | {r['update']['update_s']:.2f} | {r['update']['top30_same']:.3f} |"
+              for r in runs]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
-        n, rounds, work = argv[1:]
-        print(json.dumps(run_size(int(n), int(rounds), Path(work))))
+        kind, *rest = argv[1:]
+        if kind == "size":
+            out = run_size(int(rest[0]), int(rest[1]), Path(rest[2]))
+        elif kind == "restart":
+            out = run_restart(int(rest[0]), Path(rest[1]))
+        else:
+            out = run_update(int(rest[0]), Path(rest[1]))
+        print(json.dumps(out))
         return
     p = argparse.ArgumentParser(prog="python -m bench.retrieval", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000, 100000])
