@@ -282,6 +282,7 @@ class KeywordIndex:
         self.outlet = np.concatenate([main.outlet, np.array([code[c.source.outlet] for c in delta], dtype=np.int32)])
         self.language = np.concatenate([main.language, np.array([code[c.source.language] for c in delta], dtype=np.int32)])
         self._alive: np.ndarray | None = None
+        self._languages: set[str] | None = None  # `languages()`, worked out at its first call
         if removed:
             self._alive = np.ones(width + len(delta), dtype=np.float32)
             self._alive[list(removed)] = 0.0
@@ -302,9 +303,12 @@ class KeywordIndex:
         return cls(chunks, np.concatenate(vectors) if vectors else None)
 
     def languages(self) -> set[str]:
-        """The languages of the chunks this index holds (tombstoned ones aside)."""
-        codes = set(np.unique(self.language if self._alive is None else self.language[self._alive > 0]).tolist())
-        return {label for label, code in self._code.items() if code in codes and label}
+        """The languages of the chunks this index holds (tombstoned ones aside). Asked at every
+        question, so worked out once: an index does not change (an update makes a new one)."""
+        if self._languages is None:
+            codes = set(np.unique(self.language if self._alive is None else self.language[self._alive > 0]).tolist())
+            self._languages = {label for label, code in self._code.items() if code in codes and label}
+        return set(self._languages)
 
     @property
     def delta_size(self) -> int:

@@ -165,3 +165,12 @@ def test_an_archive_language_the_passages_lack_gets_the_last_place(tmp_path):
     only_english = Archive.open(tmp_path / "en", embedder=FakeEmbedder(), llm=FakeLLM())
     only_english.ingest([write_jsonl(tmp_path / "e.jsonl", english)])
     assert len(only_english.search(question)[0]) == 4
+
+
+def test_an_index_knows_its_languages_and_forgets_a_removed_one():
+    chunks = [chunk("1", "a", "El puerto de Velport.", language="es"), chunk("2", "b", "The Velport harbour.", language="en"),
+              chunk("3", "c", "Harbour works.", language="en")]
+    index = KeywordIndex(chunks)
+    assert index.languages() == {"en", "es"} and index.languages() == {"en", "es"}  # the second from what the first worked out
+    assert index.changed([], None, ["1"], delta_share=1.0).languages() == {"en"}  # a tombstone
+    assert index.changed([chunk("4", "d", "Le port.", language="fr")], None, [], delta_share=1.0).languages() == {"en", "es", "fr"}
