@@ -1,6 +1,7 @@
 """Answer latency over the sample question set, and decoding speed against raw llama-cpp-python.
 
     python -m bench.ask [--models default small] [--limit 20] [--archive DIR] [--json FILE]
+    python -m bench.ask --cold [--models default] [--runs 5] [--json FILE]
 
 Each model runs in its own subprocess, on the bundled sample archive (built in a temporary
 folder unless ``--archive`` names one). Every question is answered twice, alternately, so that
@@ -18,14 +19,34 @@ the first over the time after the first) and total time. For the first ``--decod
 questions, the same prompt is then decoded by newsrag's `LlamaCppLLM.stream` and by
 llama-cpp-python's own streaming chat completion on a second `Llama` of the same file, 128
 tokens each, alternately; the ratio of their medians is reported.
+
+``--cold`` measures instead the first token of a new process, from its start to the first
+byte of the answer on its terminal (a pseudo-terminal, so that ``newsrag ask`` streams), on an
+archive of the seed article (``../shared/data/seed``) asked the seed question, ``--runs``
+times each, alternately, after one uncounted run of each:
+
+- ``saved``: ``newsrag ask`` with the prompt's fixed start saved by an earlier process
+  (``NEWSRAG_PROMPT_CACHE`` a fresh folder, filled by the uncounted run);
+- ``unsaved``: ``newsrag ask`` with ``NEWSRAG_PROMPT_CACHE=off``;
+- ``raw``: the baseline, a script that loads the model with llama-cpp-python's defaults
+  (``n_ctx=4096``) and streams ``create_chat_completion`` of one user message: the seed
+  article's first 2,500 characters, a blank line and the question.
+
+Each process is killed after its first byte; its wall and CPU (user + system) seconds until
+then are recorded. One more in-process answer counts the prompt tokens of newsrag's prompt
+(and how many of them came from the saved state) and of the raw one, and times its stages.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import pty
 import resource
+import select
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +58,22 @@ from bench.common import run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {"excerpts": 400, "whole": 0}  # excerpt budget (0: whole passages, the default)
+SEED = ROOT.parent / "shared" / "data" / "seed"
+NAIVE_CHARS = 2500
+COLD = ("saved", "unsaved", "raw")
+RAW = """
+import sys
+import llama_cpp
+path, question, article, chars = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+text = open(article, encoding="utf-8").read()[:chars]
+llm = llama_cpp.Llama(model_path=path, n_ctx=4096, seed=0, verbose=False)
+for chunk in llm.create_chat_completion(messages=[{"role": "user", "content": text + "\\n\\n" + question}],
+                                        stream=True, temperature=0.0, max_tokens=16, seed=0):
+    piece = chunk["choices"][0]["delta"].get("content")
+    if piece:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+"""
 
 
 def load_questions(limit: int) -> list[dict]:
@@ -129,6 +166,139 @@ def run_model(model: str, archive_dir: Path, limit: int, decode: int) -> dict:
     }
 
 
+def first_output(command: list[str], env: dict, timeout: float = 900.0) -> tuple[float, float, str]:
+    """Seconds from starting ``command`` to its first output on a pseudo-terminal, the CPU seconds
+    it used until then (user + system), and that output; the process is killed then. Exits when
+    it ends or fails before writing anything. Run one at a time: the CPU time is all children's."""
+    master, slave = pty.openpty()
+    errors = tempfile.TemporaryFile()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=slave, stderr=errors)
+    os.close(slave)
+    try:
+        ready, _, _ = select.select([master], [], [], timeout)
+        seconds = time.perf_counter() - start
+        try:
+            text = os.read(master, 256).decode("utf-8", "replace") if ready else ""
+        except OSError:  # the terminal closed: the process ended without writing
+            text = ""
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if not text:
+        errors.seek(0)
+        raise SystemExit(f"bench: {' '.join(command[:3])} wrote nothing:\n{errors.read().decode()[-2000:]}")
+    return seconds, cpu, text
+
+
+def newsrag_command() -> list[str]:
+    script = Path(sys.executable).parent / "newsrag"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "ui.cli"]
+
+
+def count_tokens(model: str, archive_dir: Path, states: Path, question: str, article: Path) -> dict:
+    """In the child process: newsrag's prompt tokens for ``question`` with the fixed start saved in
+    ``states``, and the raw baseline's; with where the time of this (cold) answer went."""
+    start = time.perf_counter()
+    from rag import Archive, LlamaCppLLM, models
+
+    imported = time.perf_counter()
+    llm = LlamaCppLLM(models.resolve(model, models.default_models_dir()), prompt_cache=states)
+    loaded = time.perf_counter()
+    answer = Archive.open(archive_dir, llm=llm, create=False).ask(question)
+    naive = article.read_text(encoding="utf-8")[:NAIVE_CHARS] + "\n\n" + question
+    read_s, load_s = start_costs(llm)
+    return {"prompt_tokens": answer.usage.get("prompt_tokens", 0), "saved_tokens": answer.usage.get("cached_tokens", 0),
+            "start_read_s": read_s, "start_load_s": load_s,
+            "raw_prompt_tokens": len(llm._prompt([{"role": "user", "content": naive}])[0]), "answer": answer.text,
+            "import_s": imported - start, "model_load_s": loaded - imported,
+            "retrieval_s": answer.timings.get("retrieval_s", 0.0), "ttft_after_open_s": answer.timings.get("ttft_s", 0.0)}
+
+
+def start_costs(llm, rounds: int = 3) -> tuple[list[float], list[float]]:
+    """Seconds to read the answer prompt's fixed start, and to load it from ``llm``'s prompt cache
+    instead, ``rounds`` times each, alternately."""
+    from rag.llm import Snapshot, restore
+    from rag.prompt import build_messages
+    from rag.types import Query
+
+    messages = build_messages(Query("", "en", "answer", ""), [])
+    start = llm.fixed_start(messages, llm._prompt(messages)[0])
+    read, load = [], []
+    for _ in range(rounds):
+        mark = time.perf_counter()
+        llm._llm.reset()
+        llm._llm.eval(start)
+        read.append(time.perf_counter() - mark)
+        mark = time.perf_counter()
+        restore(llm._llm, Snapshot(tuple(start), llm._saved.read(start)))
+        load.append(time.perf_counter() - mark)
+    return read, load
+
+
+def cold(model: str, runs: int, folder: Path) -> dict:
+    """First token of new processes: ``newsrag ask`` with and without the saved prompt start, and raw."""
+    from rag import models
+
+    path = models.resolve(model, models.default_models_dir())
+    article = next(SEED.glob("*.txt"))
+    question = json.loads((SEED / "questions.jsonl").read_text(encoding="utf-8").splitlines()[0])["question"]
+    archive, states = folder / f"seed-{model}", folder / f"prompt-state-{model}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSRAG_")}
+    subprocess.run([*newsrag_command(), "ingest", str(article), "--archive", str(archive)], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    ask = [*newsrag_command(), "ask", question, "--archive", str(archive), "--model", model]
+    commands = {
+        "saved": (ask, {**env, "NEWSRAG_PROMPT_CACHE": str(states)}),
+        "unsaved": (ask, {**env, "NEWSRAG_PROMPT_CACHE": "off"}),
+        "raw": ([sys.executable, "-c", RAW, str(path), question, str(article), str(NAIVE_CHARS)], env),
+    }
+    for command, variant_env in commands.values():  # fills the file cache, and the saved state
+        first_output(command, variant_env)
+    rows = []
+    for r in range(runs):
+        order = COLD[r % len(COLD):] + COLD[: r % len(COLD)]
+        for variant in order:
+            seconds, cpu, text = first_output(*commands[variant])
+            rows.append({"model": model, "variant": variant, "run": r, "first_token_s": seconds, "first_token_cpu_s": cpu,
+                         "first_output": text[:40]})
+            print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+    counts = run_child("bench.ask", "tokens", model, archive, states, question, article, label=f"{model} tokens")
+    return {"model": model, "rows": rows, "question": question, **counts}
+
+
+def cold_table(results: list[dict]) -> str:
+    lines = [
+        "| model | variant | runs | prompt tokens | tokens read | first token s p50 | min / max | vs raw "
+        "| CPU s to first token p50 | CPU vs raw |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for res in results:
+        median = {v: statistics.median(r["first_token_s"] for r in res["rows"] if r["variant"] == v) for v in COLD}
+        cpu = {v: statistics.median(r["first_token_cpu_s"] for r in res["rows"] if r["variant"] == v) for v in COLD}
+        tokens = {"saved": (res["prompt_tokens"], res["prompt_tokens"] - res["saved_tokens"]),
+                  "unsaved": (res["prompt_tokens"], res["prompt_tokens"]),
+                  "raw": (res["raw_prompt_tokens"], res["raw_prompt_tokens"])}
+        for v in COLD:
+            times = [r["first_token_s"] for r in res["rows"] if r["variant"] == v]
+            lines.append(f"| {res['model']} | {v} | {len(times)} | {tokens[v][0]} | {tokens[v][1]} | {median[v]:.2f} "
+                         f"| {min(times):.2f} / {max(times):.2f} | {median[v] / median['raw']:.2f} "
+                         f"| {cpu[v]:.2f} | {cpu[v] / cpu['raw']:.2f} |")
+    lines.append("")
+    lines.append("| model | import rag s | model load s | retrieval s | first token s from the question "
+                 "| fixed start: tokens | read s p50 | loaded s p50 |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for res in results:
+        lines.append(f"| {res['model']} | {res['import_s']:.2f} | {res['model_load_s']:.2f} | {res['retrieval_s']:.2f} "
+                     f"| {res['ttft_after_open_s']:.2f} | {res['saved_tokens']} | {statistics.median(res['start_read_s']):.2f} "
+                     f"| {statistics.median(res['start_load_s']):.3f} |")
+    return "\n".join(lines)
+
+
 def build_sample(folder: Path) -> Path:
     from index.embed import load_embedder
     from rag import Archive, sample_files
@@ -190,21 +360,35 @@ def table(results: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["--child", "tokens"]:
+        model, archive, states, question, article = argv[2:]
+        print(json.dumps(count_tokens(model, Path(archive), Path(states), question, Path(article))))
+        return
     if argv[:1] == ["--child"]:
         model, archive, limit, decode = argv[1:]
         print(json.dumps(run_model(model, Path(archive), int(limit), int(decode))))
         return
     p = argparse.ArgumentParser(prog="python -m bench.ask", description=__doc__.splitlines()[0])
-    p.add_argument("--models", nargs="+", default=["default", "small"])
+    p.add_argument("--models", nargs="+", help="default: default small; with --cold, default (the small model declines "
+                   "the seed question, so its first output comes after the checks)")
     p.add_argument("--limit", type=int, default=20, help="first N questions of the sample set")
     p.add_argument("--decode", type=int, default=5, help="prompts for the decoding comparison")
     p.add_argument("--archive", type=Path, help="a sample archive already built (default: build one)")
     p.add_argument("--json", type=Path, help="also write the runs to this file")
+    p.add_argument("--cold", action="store_true", help="first token of new processes on the seed question instead")
+    p.add_argument("--runs", type=int, default=5, help="with --cold: runs of each variant")
     args = p.parse_args(argv)
+    if args.cold:
+        with tempfile.TemporaryDirectory(prefix="newsrag-bench-cold-") as tmp:
+            results = [cold(model, args.runs, Path(tmp)) for model in args.models or ["default"]]
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        print(cold_table(results))
+        return
     with tempfile.TemporaryDirectory(prefix="newsrag-bench-ask-") as tmp:
         archive = args.archive or build_sample(Path(tmp) / "archive")
         results = []
-        for model in args.models:
+        for model in args.models or ["default", "small"]:
             res = measure(model, archive, args.limit, args.decode)
             print(json.dumps({k: v for k, v in res.items() if k != "rows"}), flush=True)
             results.append(res)

@@ -55,6 +55,7 @@ class LlamaCppLLM(LLM):
     With ``prompt_cache`` (a folder), the evaluated fixed start of each prompt that has a system
     message (that message and the chat template's text up to the first user message's content)
     is saved there on first use and loaded by later processes instead of being read again.
+    Prompts without a system message, and `choose`'s, are not saved.
     """
 
     def __init__(self, path: Path, n_ctx: int = 4096, n_threads: int | None = None, n_gpu_layers: int | None = None,
