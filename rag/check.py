@@ -19,7 +19,7 @@ from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fol
 
 from .anchors import acronyms, anchors
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
-from .quantities import is_year, quantities, spoken, times
+from .quantities import days, is_day, is_year, quantities, spoken, times
 from .support import Support
 from .types import Answer, Hit, Query, Reply
 
@@ -69,6 +69,12 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
         return withdrawn("not about the question")
     if query.kind == "answer" and query.expects == "number" and not on_point(checked, query.question, hits):
         return withdrawn("figure from another context")
+    if query.kind == "answer":
+        dated = same_day(checked, query.standalone or query.question, hits, query.language)
+        if dated is None:
+            return withdrawn("figure from another day")
+        if dated != checked:
+            checked, repairs = dated, [*repairs, "day"]
     if query.kind == "answer" and query.expects and not delivers(query.expects, checked, query.question, hits):
         return withdrawn(f"no {query.expects}")
     others = {h.chunk.source.language for h in hits} - {query.language, ""}
@@ -208,6 +214,47 @@ def on_point(text: str, question: str, hits: Sequence[Hit], margin: float = FIGU
         best[language] = max(score, best.get(language, score))
     close = [q for s, score, language in scored if score >= best[language] - margin for q in quantities(s)]
     return any(f.matches(q) for f in figures for q in close)
+
+
+def same_day(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> str | None:
+    """``text`` with each figure from the day the question names, or None when one is another day's.
+
+    When the question names a day ("on Tuesday 14 May"), a figure whose passage sentences name
+    only other days ("el lunes 13 de mayo ... un 35 %") is another day's. When a sentence of the
+    cited passages names the asked day alone with a figure of the same unit, a figure from a
+    sentence that names other days too ("12,400 over the weekend, Saturday 1 June and Sunday 2
+    June" against "on Saturday alone, 7,100") is replaced by that one, when it is the only one;
+    otherwise the answer is another day's. Sentences that name no day are not judged: the day
+    may be in the one before, or be the publication's. Figures the question states, years and
+    days of a month are left alone. ``text`` is returned unchanged when the question names no day."""
+    asked = days(question)
+    if not asked:
+        return text
+    known = {q.value for q in quantities(question)}
+    cited = {n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)} or set(range(1, len(hits) + 1))
+    stated = []  # (the figures of a cited passage's sentence, how its days relate to the asked one)
+    for n in sorted(cited):
+        for sentence in split_sentences(hits[n - 1].chunk.text):
+            named = days(sentence)
+            on = [d for d in named if any(d.same(a) for a in asked)]
+            relation = "none" if not named else "only" if len(on) == len(named) else "also" if on else "other"
+            figures = [q for q in quantities(sentence) if q.value not in known and not is_year(q) and not is_day(q, sentence)]
+            stated.append((figures, relation))
+    out = text
+    marker = re.compile(r"\[\d+\]")
+    for figure in reversed([q for q in quantities(text, language) if q.start >= 0 and q.value not in known
+                            and not is_year(q) and not is_day(q, text) and not marker.match(text, q.start - 1)]):
+        relations = {relation for figures, relation in stated if any(figure.matches(q) for q in figures)}
+        if not relations or relations & {"only", "none"}:
+            continue
+        exact = {q.value for figures, relation in stated if relation == "only" for q in figures
+                 if not q.unit or not figure.unit or q.unit == figure.unit}
+        if relations == {"also"} and not exact:
+            continue
+        if len(exact) != 1:
+            return None
+        out = out[:figure.start] + spoken(exact.pop(), language) + out[figure.end:]
+    return out
 
 
 _ALTERNATIVES = re.compile(r"\b(?:or|between|o|u|entre)\b", re.I)

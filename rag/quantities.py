@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.language import MAGNITUDE_WORDS, MAGNITUDES, MONTHS, THOUSANDS_SEPARATORS, UNITS, question_language
+from index.language import MAGNITUDE_WORDS, MAGNITUDES, MONTHS, THOUSANDS_SEPARATORS, UNITS, WEEKDAYS, question_language
 
 _SHORT = ("k", "m", "mn", "bn")  # magnitudes written only against the number or after a currency sign: "12bn", "€3m"
 _LONG = sorted((w for w in MAGNITUDES if w not in _SHORT), key=len, reverse=True)
@@ -72,6 +72,42 @@ def is_day(q: Quantity, text: str) -> bool:
     if q.start < 0 or q.unit or not q.value.is_integer() or not 1 <= q.value <= 31:
         return False
     return bool(_MONTH_AFTER.match(text[q.end:q.end + 20]) or _MONTH_BEFORE.search(text[max(0, q.start - 12):q.start]))
+
+
+_WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_DATE = rf"\d{{1,2}}(?:st|nd|rd|th|º)?\s+(?:de\s+|of\s+)?(?:{_MONTH})\b|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?![.,]?\d)"
+_DAY = re.compile(rf"\b(?P<weekday>{_WEEKDAY})\b(?:,?\s+(?:the\s+)?(?P<date>{_DATE}))?|\b(?P<alone>{_DATE})", re.I)
+
+
+@dataclass(frozen=True)
+class Day:
+    """A day a text names: its weekday (0 is Monday), its day and month, or both ("Tuesday 14 May")."""
+
+    weekday: int | None
+    date: tuple[int, int] | None  # (day, month)
+
+    def same(self, other: Day) -> bool:
+        """Whether both name the same day: the same weekday or the same date (a year is not compared)."""
+        return (self.weekday is not None and self.weekday == other.weekday) or (self.date is not None and self.date == other.date)
+
+
+def days(text: str) -> list[Day]:
+    """The days ``text`` names by weekday or by day and month: "el lunes 13 de mayo", "Saturday 1 June",
+    "May 14th". Not handled: numeric dates ("14/05"), "yesterday" and other days counted from another."""
+    out = []
+    for m in _DAY.finditer(text):
+        weekday = WEEKDAYS.index(m.group("weekday").lower()) % 7 if m.group("weekday") else None
+        written = m.group("date") or m.group("alone")
+        date = None
+        if written:
+            day = int(re.search(r"\d+", written).group(0))
+            word = re.search(r"[^\W\d_]+(?=\.?\s+\d)|[^\W\d_]+$", written.replace("º", "")).group(0)
+            if word.lower() == "may" and word != "May":  # "the 3 may be wrong"
+                continue
+            date = (day, MONTHS[word.lower()]) if 1 <= day <= 31 else None
+        if weekday is not None or date is not None:
+            out.append(Day(weekday, date))
+    return out
 
 
 def _digits(number: str) -> tuple[float, float]:

@@ -236,3 +236,31 @@ def test_a_how_many_figure_must_come_from_a_sentence_about_the_question():
     assert on_point("300 residents were evacuated [2].", "How many people were evacuated?", mixed)
     assert not on_point("40 people were evacuated [1].", "How many people were evacuated?", [replace(mixed[0], evidence=(
         ("The valley fire burned for days.", 0.91), ("It damaged 40 homes.", 0.85)))])
+
+
+def test_a_figure_for_the_day_the_question_names_comes_from_a_sentence_about_that_day():
+    from rag.check import same_day
+    from rag.quantities import days
+
+    assert days("el jueves 7 de marzo") == days("Thursday, March 7th") != days("Friday 8 March")
+    assert days("the 3 may be late") == []
+    spanish = Chunk("s", "a", "El jueves 7 de marzo llegaron 42 ferris. El viernes 8 de marzo llegaron 37.", 0,
+                    Source(language="es"))
+    hits = [Hit(spanish, 1.0, 1)]
+    asked = "How many ferries arrived on Friday 8 March?"
+    assert same_day("37 ferries arrived [1].", asked, hits) == "37 ferries arrived [1]."
+    assert same_day("42 ferries arrived on Friday [1].", asked, hits) == "37 ferries arrived on Friday [1]."
+    # Thursday's figure, and no sentence about Saturday
+    assert same_day("42 ferries arrived [1].", "How many ferries arrived on Saturday 9 March?", hits) is None
+    assert same_day("42 ferries arrived [1].", "How many ferries arrived in March?", hits) == "42 ferries arrived [1]."
+    # a sentence about several days gives way to the one about the asked day alone
+    english = Chunk("e", "b", "The fair drew 9,800 people on Friday 12 April and Saturday 13 April. "
+                    "On Saturday alone, 6,300 came. Parking was free.", 0, Source(language="en"))
+    fair = [Hit(english, 1.0, 1)]
+    assert same_day("The fair drew 9,800 people on the Saturday [1].", "How many people came to the fair on Saturday?",
+                    fair) == "The fair drew 6,300 people on the Saturday [1]."
+    assert same_day("The fair drew 9,800 people [1].", "How many people came to the fair?", fair) == \
+        "The fair drew 9,800 people [1]."
+    # a sentence that names no day is not judged: the day may be in the sentence before it
+    undated = [Hit(Chunk("u", "c", "Friday was busy. 37 ferries arrived.", 0), 1.0, 1)]
+    assert same_day("37 ferries arrived [1].", asked, undated) == "37 ferries arrived [1]."
