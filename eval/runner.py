@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from rag import Archive, Hit
 from rag.support import Support
-from rag.types import Message
+from rag.types import Message, Turn
 
 from index.language import fold
 from index.language import question_language as answer_language
@@ -54,11 +54,13 @@ def run(
     done = {r["id"]: r for r in kept}
     todo = [q for q in questions if q.id not in done]
     finished = len(questions) - len(todo)
+    turns: dict[str, Turn | None] = {}  # a follow-up continues its question's prompt when that was answered in this run
     with open(path, "a", encoding="utf-8") as f:
         for q in todo:
             if progress:
                 progress(finished, len(questions))
-            record = evaluate(archive, q, retrieval_only, history=_history(q, done), support=support)
+            record, turns[q.id] = evaluate(archive, q, retrieval_only, history=_history(q, done), support=support,
+                                           turn=turns.get(q.follow_up_of or ""))
             done[q.id] = record
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             f.flush()
@@ -81,8 +83,10 @@ def run(
 
 
 def evaluate(
-    archive: Archive, q: Question, retrieval_only: bool, history: Sequence[Message] = (), support: Support | None = None
-) -> dict:
+    archive: Archive, q: Question, retrieval_only: bool, history: Sequence[Message] = (), support: Support | None = None,
+    turn: Turn | None = None,
+) -> tuple[dict, Turn | None]:
+    """The record of one question, and what the model read for it (for a follow-up to continue)."""
     start = time.perf_counter()
     as_of = _as_of(q.as_of)
     hits, _ = archive.search(q.question, RETRIEVE_CHUNKS, as_of=as_of)  # as answering searches: dates and outlets understood
@@ -101,8 +105,8 @@ def evaluate(
         if q.evidence_text:
             read, _ = archive.search(q.question, as_of=as_of)  # the passages an answer would read
             record["evidence_read"] = evidence_read(q.evidence_text, read)
-        return record
-    answer = archive.ask(q.question, history=history, as_of=as_of)
+        return record, None
+    answer = archive.ask(q.question, history=history, as_of=as_of, turn=turn)
     answerable = bool(q.answers)
     record.update(
         answer=answer.text,
@@ -120,6 +124,8 @@ def evaluate(
         total_s=round(answer.timings.get("total_s", 0.0), 3),
         **{k: answer.usage[k] for k in ("prompt_tokens", "cached_tokens", "completion_tokens") if k in answer.usage},
     )
+    if turn is not None:  # a follow-up: whether its prompt continued the previous one's
+        record["continued"] = answer.turn is not None and answer.turn.messages[:len(turn.messages)] == turn.messages
     if q.evidence_text:
         record["evidence_read"] = evidence_read(q.evidence_text, answer.hits)
     if support is not None and not answer.abstained:
@@ -127,7 +133,7 @@ def evaluate(
         record.update(
             citation_recall=round(scored["recall"], 4), citation_precision=round(scored["precision"], 4), support=scored["sentences"]
         )
-    return record
+    return record, answer.turn
 
 
 def evidence_read(evidence: Sequence[str], hits: Sequence[Hit]) -> float:

@@ -6,7 +6,7 @@ from index.types import Article, Chunk, Filters, Source
 
 from .archive import Archive, Chat, sample_files
 from .llm import LLM, LlamaCppLLM, OpenAILLM
-from .types import Answer, Citation, Hit, Query, Reading
+from .types import Answer, Citation, Hit, Query, Reading, Turn
 
 __all__ = [
     "Answer",
@@ -28,5 +28,6 @@ __all__ = [
     "Query",
     "Reading",
     "Source",
+    "Turn",
     "sample_files",
 ]

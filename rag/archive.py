@@ -38,16 +38,17 @@ from .check import abstention, check
 from .cite import citations
 from .generate import generate
 from .llm import LLM, LlamaCppLLM, OpenAILLM
-from .pack import condense, fit
-from .prompt import build_messages
+from .pack import condense, fit, keep
+from .prompt import build_messages, follow_up_messages
 from .repair import retranslate
 from .retrieve import KEYWORD_WEIGHT, Ranking, Retriever
 from .support import LexicalSupport, Support
-from .types import Answer, Citation, Hit, Message, Query, Reading, Reply
+from .types import Answer, Citation, Hit, Message, Query, Reading, Reply, Turn
 from .understand import understand
 
 MARKER_FILE = "newsrag.json"
 PASSAGE_TOKENS = 2400  # prompt tokens for passages: fits a 4096-token context with history and answer
+FOLLOW_UP_TOKENS = 2800  # a continued conversation's prompt: 4096 less the answer and a margin for the estimate
 EXCERPT_TOKENS = 0  # whole passages: excerpts read faster but changed answers (docs/PERFORMANCE.md)
 
 
@@ -269,9 +270,14 @@ class Archive:
         top_k: int | None = None,
         filters: Filters | None = None,
         as_of: datetime | None = None,
+        turn: Turn | None = None,
     ) -> Iterator[Reading | str | Answer]:
         """Yield one `Reading` (the passages the model is given) as soon as retrieval is done,
         then the answer's text as it is generated, then the final `Answer`.
+
+        ``turn`` is the previous answer's (`Answer.turn`) in a conversation: when the follow-up
+        retrieves some of its passages again, its prompt continues that turn's, which the model
+        has already read (`rag.pack.keep`), and only the new passages and the question are read.
 
         The `Reading` comes before the model reads its prompt, which is most of the wait on a
         CPU; a caller that only wants the text and the `Answer` can skip what is neither. The
@@ -280,9 +286,9 @@ class Archive:
         second thread waits for the first to finish (or to be closed).
         """
         with self._generating:
-            yield from self._stream(question, history, top_k, filters, as_of)
+            yield from self._stream(question, history, top_k, filters, as_of, turn)
 
-    def _stream(self, question, history, top_k, filters, as_of) -> Iterator[Reading | str | Answer]:
+    def _stream(self, question, history, top_k, filters, as_of, turn) -> Iterator[Reading | str | Answer]:
         start = time.perf_counter()
         timings: dict[str, float] = {}
         query = self.understand(question, history, filters, as_of)
@@ -290,12 +296,20 @@ class Archive:
             timings["rewrite_s"] = time.perf_counter() - start
         hits = fit(self.retriever.retrieve(query, top_k), self.passage_tokens)
         timings["retrieval_s"] = time.perf_counter() - start - timings.get("rewrite_s", 0.0)
-        yield reading(hits, query.search)
-        if self.excerpt_tokens and hits:
+        if turn is not None and history and turn.kind == query.kind and hits:
+            new = keep(turn, hits, FOLLOW_UP_TOKENS)
+            turn = turn if new is not None else None
+        else:
+            new, turn = hits, None
+        yield reading([*turn.hits, *new] if turn else hits, query.search)
+        if self.excerpt_tokens and new:
             mark = time.perf_counter()
-            hits = condense(query.search, hits, self.embedder, self.excerpt_tokens)
+            new = condense(query.search, new, self.embedder, self.excerpt_tokens)
             timings["excerpt_s"] = time.perf_counter() - mark
-        messages = build_messages(query, hits, self.prompts_dir)
+        if turn is not None:
+            messages, hits = follow_up_messages(turn, query, new, self.prompts_dir), [*turn.hits, *new]
+        else:
+            messages, hits = build_messages(query, new, self.prompts_dir), new
         reply = (yield from generate(self.llm, messages)) if hits else Reply()
         if reply.declined:
             yield abstention(query.language)
@@ -310,7 +324,8 @@ class Archive:
                                  unsupported=[*answer.unsupported, *again.unsupported])
         timings["ttft_s"] = (reply.first_piece_at or time.perf_counter()) - start
         timings["total_s"] = time.perf_counter() - start
-        yield replace(answer, citations=self._with_copies(answer.citations), timings=timings)
+        read = Turn(query.kind, (*messages, {"role": "assistant", "content": reply.text}), tuple(hits)) if hits else None
+        yield replace(answer, citations=self._with_copies(answer.citations), timings=timings, turn=read)
 
     def ask(
         self,
@@ -319,9 +334,10 @@ class Archive:
         top_k: int | None = None,
         filters: Filters | None = None,
         as_of: datetime | None = None,
+        turn: Turn | None = None,
     ) -> Answer:
         """Answer a question (see `stream`)."""
-        for item in self.stream(question, history, top_k, filters, as_of):
+        for item in self.stream(question, history, top_k, filters, as_of, turn):
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream ended without an Answer")
@@ -385,7 +401,8 @@ def server_collection(path: Path) -> str:
 
 
 class Chat:
-    """Turns of one conversation with an archive; `stream` and `ask` remember what was said."""
+    """Turns of one conversation with an archive; `stream` and `ask` remember what was said, and
+    a follow-up that comes back to the same passages continues the prompt the model has read."""
 
     def __init__(self, archive: Archive, max_turns: int = 3, filters: Filters | None = None, as_of: datetime | None = None):
         self.archive = archive
@@ -393,11 +410,14 @@ class Chat:
         self.filters = filters
         self.as_of = as_of
         self.history: list[Message] = []
+        self.turn: Turn | None = None  # the last answer's prompt and passages, which a follow-up may continue
 
     def stream(self, question: str, top_k: int | None = None) -> Iterator[Reading | str | Answer]:
-        for item in self.archive.stream(question, self.history[-2 * self.max_turns :], top_k, self.filters, self.as_of):
+        for item in self.archive.stream(question, self.history[-2 * self.max_turns :], top_k, self.filters, self.as_of,
+                                        self.turn):
             if isinstance(item, Answer):
                 self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": item.text}]
+                self.turn = item.turn
             yield item
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:

@@ -265,7 +265,7 @@ def delivers(expects: str, text: str, question: str, hits: Sequence[Hit] = ()) -
     a number, clock time, month, weekday or time word (`index.language.WHEN_WORDS`) for ``date``; a name it does not hold for ``person``, ``place`` and
     ``name`` (a capitalised word, or the first word of a sentence when the passages write it
     capitalised inside a sentence; one of the question's own when it offers a choice: "between A
-    and B"). A role ("the mayor") is not a name."""
+    and B"). A role ("the mayor"), a month or a weekday is not a name, nor a number a person or place."""
     body = [c for c, _ in sentences(text)]
     asked = {q.value for q in quantities(question)}
     figures = [q for c in body for q in quantities(c)]
@@ -276,8 +276,10 @@ def delivers(expects: str, text: str, question: str, hits: Sequence[Hit] = ()) -
         return bool(figures) or bool(words & (set(MONTHS) | set(WEEKDAYS) | WHEN_WORDS)) or any(times(c) for c in body)
     known = set() if _ALTERNATIVES.search(question) else anchors(question)  # "which team won, the Broncos or the Steelers?"
     inside = set().union(*(anchors(s, sentence=True) for h in hits for s in split_sentences(h.chunk.text))) if hits else set()
+    not_names = set(MONTHS) | set(WEEKDAYS)  # "trained in September" does not say where
     for claim in body:
         names = anchors(claim, sentence=True) | (anchors(claim) & inside)
+        names = {n for n in names if n not in not_names and not (expects in ("person", "place") and n[0].isdigit())}
         if names - known:
             return True
     return False

@@ -2,7 +2,8 @@
 llama.cpp reads every prompt token before it writes the first word.
 
 `fit` keeps the leading passages that fit in a token budget; `condense` keeps, within a budget,
-only the sentences of each passage that are closest to the question. Token counts are
+only the sentences of each passage that are closest to the question; `keep` lets a follow-up
+continue the previous turn's prompt, which the model has already read. Token counts are
 estimated from characters (about 3.5 per token), not counted with the model's tokenizer.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 from index.embed import Embedder
 from index.language import split_sentences
 
-from .types import Hit
+from .types import Hit, Turn
 
 CHARS_PER_TOKEN = 3.5
 GAP = " … "
@@ -82,3 +83,16 @@ def condense(question: str, hits: Sequence[Hit], embedder: Embedder, budget: int
             text += GAP.rstrip()
         out.append(replace(hit, excerpt=text))
     return out
+
+
+def keep(turn: Turn, hits: Sequence[Hit], budget: int) -> list[Hit] | None:
+    """The passages ``hits`` adds to ``turn``'s when a follow-up continues it: those not among the
+    turn's, in their order. None when the follow-up should be read afresh: none of ``hits`` was
+    in the turn (another topic), or the turn's messages and the new passages would exceed
+    ``budget`` tokens. The turn's passages keep their numbers; the new ones follow."""
+    seen = {h.chunk.id for h in turn.hits}
+    if not any(h.chunk.id in seen for h in hits):
+        return None
+    new = [h for h in hits if h.chunk.id not in seen]
+    used = sum(tokens(m.get("content") or "") for m in turn.messages) + sum(tokens(h.passage) for h in new)
+    return new if used <= budget else None

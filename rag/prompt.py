@@ -15,7 +15,7 @@ from typing import Sequence
 
 from index.language import NAMES
 
-from .types import Hit, Message, Query
+from .types import Hit, Message, Query, Turn
 
 NO_ANSWER = "NO_ANSWER"
 
@@ -60,3 +60,13 @@ def build_messages(query: Query, hits: Sequence[Hit], prompts: Path | None = Non
         *query.history,
         {"role": "user", "content": prompt["user"].substitute(values)},
     ]
+
+
+def follow_up_messages(turn: Turn, query: Query, new: Sequence[Hit], prompts: Path | None = None) -> list[Message]:
+    """The chat for a follow-up that continues ``turn``: its messages and reply as they were, then
+    the passages it did not have (``new``, numbered after its own) and the question; the model
+    reads only these. The wording is ``followup.txt``'s (``more`` with new passages, ``same`` without)."""
+    prompt = load_prompt("followup", str(prompts) if prompts else None)
+    passages = "\n\n".join(format_passage(i, hit) for i, hit in enumerate(new, start=len(turn.hits) + 1))
+    values = {"language": NAMES.get(query.language, query.language), "passages": passages, "question": query.question}
+    return [*turn.messages, {"role": "user", "content": prompt["more" if new else "same"].substitute(values)}]

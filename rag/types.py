@@ -104,6 +104,16 @@ class Reading:
     searched: str = ""  # what retrieval searched for: the question, or a follow-up made standalone
 
 
+@dataclass(frozen=True)
+class Turn:
+    """What the model read and wrote for one answer: the prompt's messages with its reply last, and
+    the passages they number. A follow-up that retrieves some of them again continues it."""
+
+    kind: Kind
+    messages: tuple[Message, ...]
+    hits: tuple[Hit, ...]
+
+
 @dataclass
 class Answer:
     """The final answer: text with ``[n]`` markers, the citations they point to, and timings."""
@@ -122,6 +132,7 @@ class Answer:
     repairs: list[str] = field(default_factory=list)  # what checking changed: recited, magnitude, language, withdrawn, no <type>
     foreign: list[str] = field(default_factory=list)  # sentences written partly in another language than the question's
     closest: list[Citation] = field(default_factory=list)  # for an abstention: the nearest passages, which do not answer it
+    turn: Turn | None = None  # what the model read and wrote, for a follow-up to continue (`Chat`)
 
     def to_dict(self) -> dict:
         """The ``newsrag ask --json`` object of FORMATS.md."""

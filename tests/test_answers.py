@@ -95,6 +95,8 @@ def test_an_answer_must_hold_what_the_question_asks_for():
     assert not delivers("number", "The 2024 plan cost money [1].", "How much did the 2024 plan cost?", hits)
     assert delivers("date", "On Friday [1].", "When did it open?") and delivers("date", "At noon [1].", "When?")
     assert not delivers("date", "It opened [1].", "When did it open?")
+    assert not delivers("place", "The first 30 recruits will be trained in September [1].", "Where will the 30 recruits be trained?")
+    assert delivers("place", "The first 30 recruits will be trained in Harwick [1].", "Where will the 30 recruits be trained?")
 
 
 def test_words_of_the_passages_language_are_found_in_an_answer():

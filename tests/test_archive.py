@@ -354,3 +354,33 @@ def test_one_ingest_or_removal_runs_at_a_time(fake_archive, monkeypatch, article
     assert state["most"] == 1
     stored = {m["article_id"] for m in fake_archive.store.collection.get(include=["metadatas"])["metadatas"]}
     assert stored == {e.id for e in fake_archive.manifest.entries("indexed")}  # whichever order they ran in
+
+
+def test_a_follow_up_on_the_same_passages_continues_the_prompt_the_model_has_read(fake_archive):
+    from rag.pack import keep
+    from rag.prompt import follow_up_messages
+    from rag.types import Query, Turn
+
+    chat = fake_archive.chat()
+    fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
+    first = chat.ask("How much did the Velport harbour repairs cost?")
+    read = fake_archive.llm.calls[-1]
+    fake_archive.llm.replies = ["When did the Velport harbour reopen after the storm?", "On Friday [1]."]
+    second = chat.ask("And when did it reopen?")
+    continued = fake_archive.llm.calls[-1]
+    assert continued[:len(read)] == read  # the first prompt as it was: the model has read it
+    assert continued[len(read)] == {"role": "assistant", "content": "Repairs cost 2 million euros [1]."}
+    assert continued[-1]["content"].startswith("Question: And when did it reopen?")  # no passage read twice
+    assert [h.chunk.id for h in second.hits] == [h.chunk.id for h in first.hits] and second.citations
+    # without the turn (the HTTP API's text history), the follow-up is read afresh
+    fresh = fake_archive.ask("And when did it reopen?", history=chat.history[:2])
+    assert fake_archive.llm.calls[-1][-1]["content"].startswith("Passages:") and fresh.hits
+
+    # passages not read before are added after the turn's, numbered after them
+    one, two = first.hits[0], first.hits[1]
+    turn = Turn("answer", tuple(read), (one,))
+    assert keep(turn, [two, one], 2800) == [two]
+    assert keep(turn, [two], 2800) is None  # nothing in common: another topic, read afresh
+    assert keep(turn, [two, one], 10) is None  # too long to continue
+    query = Query("And the bridge?", "en", "answer", "And the bridge?")
+    assert follow_up_messages(turn, query, [two])[-1]["content"].startswith("More passages, numbered after the ones above:\n\n[2] ")
