@@ -18,7 +18,7 @@ import re
 import secrets
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,6 +50,7 @@ from .understand import understand
 
 MARKER_FILE = "newsrag.json"
 PASSAGE_TOKENS = 2400  # prompt tokens for passages: fits a 4096-token context with history and answer
+RECENT_TURNS = 32  # answers whose prompt a follow-up sent as text history (HTTP API, browser) can continue
 FOLLOW_UP_TOKENS = 2800  # a continued conversation's prompt: 4096 less the answer and a margin for the estimate
 EXCERPT_TOKENS = 0  # whole passages: excerpts read faster but changed answers (docs/PERFORMANCE.md)
 
@@ -100,6 +101,7 @@ class Archive:
         self._chunker = chunker
         self._generating = threading.Lock()
         self._writing = threading.Lock()  # one ingest or removal at a time, whoever asks (CLI, browser, API)
+        self._turns: OrderedDict[tuple[str, str], Turn] = OrderedDict()  # recent answers' turns, by question and answer
 
     @classmethod
     def open(
@@ -280,6 +282,8 @@ class Archive:
         ``turn`` is the previous answer's (`Answer.turn`) in a conversation: when the follow-up
         retrieves some of its passages again, its prompt continues that turn's, which the model
         has already read (`rag.pack.keep`), and only the new passages and the question are read.
+        Without it, a history whose last question and answer are one of the last answers this
+        archive gave (as the HTTP API and the browser send them) continues that answer's turn.
 
         The `Reading` comes before the model reads its prompt, which is most of the wait on a
         CPU; a caller that only wants the text and the `Answer` can skip what is neither. The
@@ -298,6 +302,8 @@ class Archive:
             timings["rewrite_s"] = time.perf_counter() - start
         hits = fit(self.retriever.retrieve(query, top_k), self.passage_tokens)
         timings["retrieval_s"] = time.perf_counter() - start - timings.get("rewrite_s", 0.0)
+        if turn is None and len(history) >= 2:
+            turn = self._turns.get((history[-2].get("content") or "", history[-1].get("content") or ""))
         if turn is not None and history and turn.kind == query.kind and hits:
             new = keep(turn, hits, FOLLOW_UP_TOKENS)
             turn = turn if new is not None else None
@@ -334,6 +340,10 @@ class Archive:
         timings["ttft_s"] = (reply.first_piece_at or time.perf_counter()) - start
         timings["total_s"] = time.perf_counter() - start
         read = Turn(query.kind, (*messages, {"role": "assistant", "content": reply.text}), tuple(hits)) if hits else None
+        if read is not None:
+            self._turns[(question, answer.text)] = read
+            while len(self._turns) > RECENT_TURNS:
+                self._turns.popitem(last=False)
         yield replace(answer, citations=self._with_copies(answer.citations), timings=timings, turn=read)
 
     def ask(

@@ -372,9 +372,15 @@ def test_a_follow_up_on_the_same_passages_continues_the_prompt_the_model_has_rea
     assert continued[len(read)] == {"role": "assistant", "content": "Repairs cost 2 million euros [1]."}
     assert continued[-1]["content"].startswith("Question: And when did it reopen?")  # no passage read twice
     assert [h.chunk.id for h in second.hits] == [h.chunk.id for h in first.hits] and second.citations
-    # without the turn (the HTTP API's text history), the follow-up is read afresh
-    fresh = fake_archive.ask("And when did it reopen?", history=chat.history[:2])
-    assert fake_archive.llm.calls[-1][-1]["content"].startswith("Passages:") and fresh.hits
+    # a text history (the HTTP API's, the browser's) ending with a recent answer continues it too
+    fake_archive.llm.replies = ["When did the Velport harbour reopen after the storm?"]
+    fake_archive.ask("And when did it reopen?", history=chat.history[:2])
+    assert fake_archive.llm.calls[-1][:len(read)] == read
+    # a history the archive did not answer is read afresh
+    fake_archive.llm.replies = ["When did the Velport harbour reopen after the storm?"]
+    history = [{"role": "user", "content": "How much did the repairs cost?"}, {"role": "assistant", "content": "A lot."}]
+    assert fake_archive.ask("And when did it reopen?", history=history).hits
+    assert fake_archive.llm.calls[-1][-1]["content"].startswith("Passages:")
 
     # passages not read before are added after the turn's, numbered after them
     one, two = first.hits[0], first.hits[1]
