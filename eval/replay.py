@@ -97,16 +97,6 @@ class Recorder(LLM):
             self._usage = self.model.usage
             self._keep(key, text)
 
-    def sure(self, messages: Sequence[Message]) -> float | None:
-        key = request_key("sure", messages, 0)
-        known = self._known(key)
-        if known is None:
-            value = self.model.sure(messages)
-            self._usage = self.model.usage
-            known = "" if value is None else repr(value)
-            self._keep(key, known)
-        return float(known) if known else None
-
     def choose(self, messages: Sequence[Message], options: Sequence[str]) -> str:
         key = request_key("choose", messages, 0, options)
         known = self._known(key)

@@ -6,8 +6,7 @@
 
 An answer goes through the stages in order, each handing a typed record to the next:
 understand (`rag.understand` -> `Query`) -> retrieve (`rag.retrieve` -> `Hit`s) -> pack
-(`rag.pack`) -> generate (`rag.generate` -> `Reply`) -> check (`rag.check` -> `Answer`) ->
-confirm (`rag.confirm`: the model, continuing its context, is asked whether a passage answers).
+(`rag.pack`) -> generate (`rag.generate` -> `Reply`) -> check (`rag.check` -> `Answer`).
 The LLM is loaded on the first question, so ingesting never pays for it.
 """
 
@@ -35,8 +34,7 @@ from index.store import COLLECTION, Store, http_client, persistent_client
 from index.types import Article, Chunk, Filters
 
 from . import models
-from .check import abstention, check, withdraw
-from .confirm import CONFIRM, sureness
+from .check import abstention, check
 from .cite import citations
 from .generate import generate
 from .llm import LLM, LlamaCppLLM, OpenAILLM
@@ -322,13 +320,6 @@ class Archive:
         if reply.declined:
             yield abstention(query.language)
         answer = check(query, hits, reply, self.support)
-        if query.kind == "answer" and not answer.abstained:
-            mark = time.perf_counter()
-            sure = sureness(self.llm, messages, reply.text, query.question, self.prompts_dir)
-            if sure is not None:
-                timings["confirm_s"] = time.perf_counter() - mark
-                if sure < CONFIRM:
-                    answer = withdraw(answer, query.language, "not confirmed")
         if answer.foreign:  # sentences written partly in the passages' language are translated
             mark = time.perf_counter()
             again = check(query, hits, replace(reply, text=retranslate(self.llm, answer.text, answer.foreign, query.language)),

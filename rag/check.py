@@ -83,12 +83,6 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
                   foreign=foreign, **base)
 
 
-def withdraw(answer: Answer, language: str, why: str) -> Answer:
-    """``answer`` as an abstention in ``language`` that keeps its text as the guess and points to the closest passages."""
-    return replace(answer, text=abstention(language), abstained=True, citations=[], guess=answer.text,
-                   closest=closest(answer.hits), repairs=[*answer.repairs, why])
-
-
 def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
            language: str = "en") -> tuple[str, list[str], list[str]]:
     """Check each sentence against its passages; re-cite, repair or withdraw the ones they do not back.

@@ -48,11 +48,6 @@ class LLM(ABC):
         reply = self.complete(messages, max_tokens=8).strip().lower()
         return next((o for o in options if reply.startswith(o.lower())), options[-1])
 
-    def sure(self, messages: Sequence[Message]) -> float | None:
-        """How likely the reply to ``messages`` (a yes-or-no question) starts with "Yes", from the
-        model's own next-token scores; None for a model that cannot tell (the default)."""
-        return None
-
 
 class LlamaCppLLM(LLM):
     """A local GGUF model through llama-cpp-python (temperature 0, fixed seed).
@@ -75,7 +70,6 @@ class LlamaCppLLM(LLM):
         self.gpu_layers = n_gpu_layers
         self._grammars: dict[tuple[str, ...], object] = {}
         self._formatter = None
-        self._yes_no: tuple[set[int], set[int]] | None = None  # the tokens that start "Yes" and "No"
         try:
             self._llm = llama_cpp.Llama(
                 model_path=str(path),
@@ -192,27 +186,6 @@ class LlamaCppLLM(LLM):
         )
         text = (reply["choices"][0]["message"]["content"] or "").strip()
         return text if text in options else options[-1]
-
-
-    def sure(self, messages: Sequence[Message]) -> float | None:
-        """P("Yes") against "No" as the first word of the reply, read from the logits after the
-        prompt. The context is continued where it holds the prompt's start (an answer's prompt and
-        reply), so a question about the answer just given reads only its own tokens."""
-        import numpy as np
-
-        tokens, _ = self._prompt(messages)
-        llm = self._llm
-        self._prefixes.prime(tokens)
-        held = min(llm.longest_token_prefix(llm.input_ids[: llm.n_tokens], tokens), len(tokens) - 1)
-        llm.n_tokens = held
-        llm.eval(tokens[held:])
-        self._usage = {"prompt_tokens": len(tokens), "cached_tokens": held, "completion_tokens": 0}
-        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
-        if self._yes_no is None:
-            self._yes_no = tuple({llm.tokenize(w.encode(), add_bos=False)[0] for w in words}
-                                 for words in (("Yes", " Yes", "yes"), ("No", " No", "no")))
-        yes, no = (max(float(logits[t]) for t in ids) for ids in self._yes_no)
-        return float(1.0 / (1.0 + np.exp(no - yes)))
 
 
 class PrefixCache:

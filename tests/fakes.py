@@ -44,18 +44,11 @@ class FakeLLM(LLM):
 
     name = "fake-llm"
 
-    def __init__(self, reply: str = "Answer [1].", replies: Sequence[str] = (), gate: threading.Event | None = None,
-                 sureness: float | None = None):
+    def __init__(self, reply: str = "Answer [1].", replies: Sequence[str] = (), gate: threading.Event | None = None):
         self.reply = reply
         self.replies = list(replies)
         self.gate = gate
-        self.sureness = sureness  # what `sure` tells (None: cannot tell, as most models)
         self.calls: list[list[Message]] = []
-        self.asked: list[list[Message]] = []
-
-    def sure(self, messages: Sequence[Message]) -> float | None:
-        self.asked.append(list(messages))
-        return self.sureness
 
     def stream(self, messages: Sequence[Message], max_tokens: int = 512) -> Iterator[str]:
         self.calls.append(list(messages))

@@ -390,20 +390,3 @@ def test_a_follow_up_on_the_same_passages_continues_the_prompt_the_model_has_rea
     assert keep(turn, [two, one], 10) is None  # too long to continue
     query = Query("And the bridge?", "en", "answer", "And the bridge?")
     assert follow_up_messages(turn, query, [two])[-1]["content"].startswith("More passages, numbered after the ones above:\n\n[2] ")
-
-
-def test_an_answer_the_model_is_unsure_a_passage_gives_is_withdrawn(fake_archive):
-    fake_archive.llm.reply = "Repairs cost 2 million euros [1]."
-    fake_archive.llm.sureness = 0.9
-    kept = fake_archive.ask("How much did the Velport harbour repairs cost?")
-    asked = fake_archive.llm.asked[-1]
-    assert asked[:-2] == fake_archive.llm.calls[-1]  # the answer's context, continued
-    assert asked[-2] == {"role": "assistant", "content": "Repairs cost 2 million euros [1]."}
-    assert "How much did the Velport harbour repairs cost?" in asked[-1]["content"]
-    assert not kept.abstained and "confirm_s" in kept.timings
-    fake_archive.llm.sureness = 0.3
-    unsure = fake_archive.ask("How much did the Velport harbour repairs cost?")
-    assert unsure.abstained and unsure.guess == "Repairs cost 2 million euros [1]." and "not confirmed" in unsure.repairs
-    assert unsure.closest and not unsure.citations
-    fake_archive.llm.sureness = None  # a model that cannot tell is not asked to
-    assert not fake_archive.ask("How much did the Velport harbour repairs cost?").abstained

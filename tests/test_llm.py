@@ -46,20 +46,6 @@ def test_the_system_prompt_is_read_once_even_after_another_kind_of_prompt(llm):
     assert fresh.usage["cached_tokens"] == 0
 
 
-@pytest.mark.slow
-def test_a_yes_or_no_question_about_the_answer_just_given_reads_only_itself(llm):
-    messages = ask("[1] The council approved the plan on 17 June 2024 by 12 votes to 3.\n\nQuestion: When was the plan approved?")
-    reply = "".join(llm.stream(messages, max_tokens=30))
-    answered = llm.usage["prompt_tokens"] + llm.usage["completion_tokens"]
-
-    def about(question: str) -> list[dict]:
-        return [*messages, {"role": "assistant", "content": reply}, {"role": "user", "content": question}]
-
-    yes = llm.sure(about("Does passage [1] say the council approved the plan? Reply Yes or No."))
-    assert llm.usage["cached_tokens"] >= answered - 2 and llm.usage["prompt_tokens"] - llm.usage["cached_tokens"] < 40
-    no = llm.sure(about("Does passage [1] say the plan was rejected by 12 votes to 3? Reply Yes or No."))
-    assert 0.0 <= no < yes <= 1.0
-
 
 def prompt_tokens_read(llm: LlamaCppLLM) -> int:
     """Prompt tokens llama.cpp has decoded in this model's context, by its own counter."""
