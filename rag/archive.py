@@ -304,7 +304,8 @@ class Archive:
             turn = self._turns.get((history[-2].get("content") or "", history[-1].get("content") or ""))
         if turn is not None and history and turn.kind == query.kind and hits:
             new = keep(turn, hits, FOLLOW_UP_TOKENS)
-            turn = turn if new is not None else None
+            if new is None:  # another topic, or too long to continue: read afresh
+                new, turn = hits, None
         else:
             new, turn = hits, None
         yield reading([*turn.hits, *new] if turn else hits, query.search)

@@ -381,6 +381,11 @@ def test_a_follow_up_on_the_same_passages_continues_the_prompt_the_model_has_rea
     history = [{"role": "user", "content": "How much did the repairs cost?"}, {"role": "assistant", "content": "A lot."}]
     assert fake_archive.ask("And when did it reopen?", history=history).hits
     assert fake_archive.llm.calls[-1][-1]["content"].startswith("Passages:")
+    # a turn on the same passages too long to continue is read afresh too
+    long = Turn(first.turn.kind, ({"role": "user", "content": "word " * 4000},), first.turn.hits)
+    fake_archive.llm.replies = ["When did the Velport harbour reopen after the storm?", "On Friday [1]."]
+    assert fake_archive.ask("And when did it reopen?", history=chat.history[:2], turn=long).citations
+    assert fake_archive.llm.calls[-1][-1]["content"].startswith("Passages:")
 
     # passages not read before are added after the turn's, numbered after them
     one, two = first.hits[0], first.hits[1]
