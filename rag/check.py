@@ -19,11 +19,12 @@ from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fol
 
 from .anchors import acronyms, anchors
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
-from .quantities import days, is_day, is_year, quantities, spoken, times
+from .quantities import counted, days, is_day, is_year, quantities, spoken, times
 from .support import Support
 from .types import Answer, Hit, Query, Reply
 
 FIGURE_MARGIN = 0.035  # a figure answering "how many" comes from a sentence this close to the question's best one
+FIGURE_LEAD = 0.01  # ... and gives way to another count of the same thing from a sentence this much closer
 
 ABSTAIN = {
     "en": "The archive does not answer this question.",
@@ -69,6 +70,10 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
         return withdrawn("not about the question")
     if query.kind == "answer" and query.expects == "number" and not on_point(checked, query.question, hits):
         return withdrawn("figure from another context")
+    if query.kind == "answer" and query.expects == "number":
+        closer = closer_figure(checked, query.question, hits, query.language)
+        if closer != checked:
+            checked, repairs = closer, [*repairs, "closer figure"]
     if query.kind == "answer":
         dated = same_day(checked, query.standalone or query.question, hits, query.language)
         if dated is None:
@@ -214,6 +219,41 @@ def on_point(text: str, question: str, hits: Sequence[Hit], margin: float = FIGU
         best[language] = max(score, best.get(language, score))
     close = [q for s, score, language in scored if score >= best[language] - margin for q in quantities(s)]
     return any(f.matches(q) for f in figures for q in close)
+
+
+def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> str:
+    """``text`` with a count replaced by the one a sentence closer to the question gives for the same thing.
+
+    When a figure of the answer counts a word ("1,200 loans") and the closest passage sentence
+    stating it ("More than 1,200 loans in the first month") is less similar to the question, by
+    more than ``FIGURE_LEAD``, than a sentence of a cited passage, in the same language, that
+    counts the same word with another value ("By the end of May the library had recorded 1,240
+    loans"), that value replaces it when the sentence gives just one. Numbers in words become
+    digits in a sentence so repaired. Figures the question states, years and days are left alone.
+    Not handled: a count whose word differs between the answer and the passages (another
+    language, a synonym), or a figure no scored sentence states."""
+    cited = {n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)}
+    scored = [(counted(s)[1], score, h.chunk.source.language, i + 1 in cited) for i, h in enumerate(hits) for s, score in h.evidence]
+    if not scored or not cited:
+        return text
+    asked = {q.value for q in quantities(question)}
+    digits, figures = counted(text, language)
+    out = digits
+    for figure, word in reversed(figures):
+        if not word or figure.value in asked or is_year(figure) or is_day(figure, digits):
+            continue
+        stating = [(score, lang) for found, score, lang, _ in scored if any(figure.matches(q) or q.matches(figure) for q, _ in found)]
+        if not stating:
+            continue
+        own, lang = max(stating)
+        rivals = [(score, {q.value for q, w in found if w == word}) for found, score, lg, in_cited in scored if in_cited and lg == lang
+                  and any(w == word and not (figure.matches(q) or q.matches(figure)) for q, w in found)]
+        if not rivals:
+            continue
+        score, values = max(rivals, key=lambda r: r[0])
+        if score > own + FIGURE_LEAD and len(values) == 1:
+            out = out[:figure.start] + spoken(values.pop(), language) + out[figure.end:]
+    return out if out != digits else text
 
 
 def same_day(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> str | None:

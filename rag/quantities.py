@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.language import MAGNITUDE_WORDS, MAGNITUDES, MONTHS, THOUSANDS_SEPARATORS, UNITS, WEEKDAYS, question_language
+from index.language import ALL_FUNCTION_WORDS, MAGNITUDE_WORDS, MAGNITUDES, MONTHS, THOUSANDS_SEPARATORS, UNITS, WEEKDAYS, question_language
 
 _SHORT = ("k", "m", "mn", "bn")  # magnitudes written only against the number or after a currency sign: "12bn", "€3m"
 _LONG = sorted((w for w in MAGNITUDES if w not in _SHORT), key=len, reverse=True)
@@ -151,6 +151,27 @@ def quantities(text: str, language: str | None = None) -> list[Quantity]:
         if converted != rest:
             found += [Quantity(q.value, q.unit, q.text, -1, -1, q.step) for q in _scan(converted)]
     return found
+
+
+_MONEY = {"%", "EUR", "USD", "GBP", ""}
+
+
+def counted(text: str, language: str | None = None) -> tuple[str, list[tuple[Quantity, str]]]:
+    """``text`` with its numbers written in digits, and each quantity there with the word it counts
+    ("seven people were injured" -> 7, "people"; "1,240 loans" -> 1240, "loan"): the word right
+    after the number, a final "s" dropped, or the unit of what is counted ("personas" -> "people");
+    "" for money and percentages (an article states many of them about different things), and
+    when a function word or nothing follows.
+    Offsets are in the returned text. Not handled: a counted word after an adjective ("3 new homes")."""
+    digits = _as_digits(text, language or question_language(text))
+    out = []
+    for q in _scan(digits):
+        m = None if q.unit else re.match(r"\s+([^\W\d_]+)", digits[q.end:])
+        word = m.group(1).lower() if m else q.unit if q.unit not in _MONEY else ""
+        if word in ALL_FUNCTION_WORDS:
+            word = ""
+        out.append((q, word[:-1] if len(word) > 3 and word.endswith("s") else word))
+    return digits, out
 
 
 _TIME = re.compile(r"(?<![\d.,:])(\d{1,2})(?:[:.h](\d{2}))?(?![\d.,]\d)\s*(a\.?\s?m\b\.?|p\.?\s?m\b\.?)?", re.I)

@@ -266,3 +266,28 @@ def test_a_figure_for_the_day_the_question_names_comes_from_a_sentence_about_tha
     # a sentence that names no day is not judged: the day may be in the sentence before it
     undated = [Hit(Chunk("u", "c", "Friday was busy. 37 ferries arrived.", 0), 1.0, 1)]
     assert same_day("37 ferries arrived [1].", asked, undated) == "37 ferries arrived [1]."
+
+
+def test_a_count_gives_way_to_the_same_count_from_a_sentence_closer_to_the_question():
+    from rag.check import closer_figure
+
+    text = ("More than 1,200 loans in the first month. By the end of June the library had recorded 1,310 loans. "
+            "Volunteers checked 85 tools.")
+    chunk = Chunk("k", "a", text, 0, Source(language="en"))
+    scored = (("By the end of June the library had recorded 1,310 loans.", 0.89),
+              ("More than 1,200 loans in the first month.", 0.87), ("Volunteers checked 85 tools.", 0.84))
+    hits = [Hit(chunk, 1.0, 1, evidence=scored)]
+    asked = "How many loans had the library recorded by the end of June?"
+    assert closer_figure("It recorded 1,200 loans [1].", asked, hits) == "It recorded 1,310 loans [1]."
+    assert closer_figure("It recorded 1,310 loans [1].", asked, hits) == "It recorded 1,310 loans [1]."
+    # another thing counted, a closer sentence only by a hair, or no citation: left as it is
+    assert closer_figure("Volunteers checked 85 tools [1].", asked, hits) == "Volunteers checked 85 tools [1]."
+    close = [Hit(chunk, 1.0, 1, evidence=(scored[0], (scored[1][0], 0.885)))]
+    assert closer_figure("It recorded 1,200 loans [1].", asked, close) == "It recorded 1,200 loans [1]."
+    assert closer_figure("It recorded 1,200 loans.", asked, hits) == "It recorded 1,200 loans."
+    # numbers in words: the repaired sentence has digits; the same unit in another language counts
+    people = Chunk("p", "b", "Tres personas resultaron heridas, según el primer balance. Al final, 9 personas resultaron heridas.",
+                   0, Source(language="es"))
+    ferry = [Hit(people, 1.0, 1, evidence=(("Al final, 9 personas resultaron heridas.", 0.90),
+                                           ("Tres personas resultaron heridas, según el primer balance.", 0.86)))]
+    assert closer_figure("Three people were injured [1].", "How many people were injured?", ferry) == "9 people were injured [1]."
