@@ -73,7 +73,7 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
     if query.kind == "answer" and query.expects == "number":
         closer = closer_figure(checked, query.question, hits, query.language)
         if closer != checked:
-            checked, repairs = closer, [*repairs, "closer figure"]
+            (checked, cited), repairs = clean_markers(closer, len(hits)), [*repairs, "closer figure"]
     if query.kind == "answer":
         dated = same_day(checked, query.standalone or query.question, hits, query.language)
         if dated is None:
@@ -226,19 +226,23 @@ def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str =
 
     When a figure of the answer counts a word ("1,200 loans") and the closest passage sentence
     stating it ("More than 1,200 loans in the first month") is less similar to the question, by
-    more than ``FIGURE_LEAD``, than a sentence of a cited passage, in the same language, that
+    more than ``FIGURE_LEAD``, than a sentence of a cited article, in the same language, that
     counts the same word with another value ("By the end of May the library had recorded 1,240
-    loans"), that value replaces it when the sentence gives just one. Numbers in words become
-    digits in a sentence so repaired. Figures the question states, years and days are left alone.
-    Not handled: a count whose word differs between the answer and the passages (another
-    language, a synonym), or a figure no scored sentence states."""
+    loans"), that value replaces it when the sentence gives just one, and the sentence's passage
+    is cited beside it. Numbers in words become digits in a sentence so repaired. Figures the
+    question states, years and days are left alone. Not handled: a count whose word differs
+    between the answer and the passages (another language, a synonym), or a figure no scored
+    sentence states."""
     cited = {n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)}
-    scored = [(counted(s)[1], score, h.chunk.source.language, i + 1 in cited) for i, h in enumerate(hits) for s, score in h.evidence]
+    articles = {hits[n - 1].chunk.article_id for n in cited}
+    scored = [(counted(s)[1], score, h.chunk.source.language, i + 1 if h.chunk.article_id in articles else 0)
+              for i, h in enumerate(hits) for s, score in h.evidence]
     if not scored or not cited:
         return text
     asked = {q.value for q in quantities(question)}
     digits, figures = counted(text, language)
     out = digits
+    marker = re.compile(r"\s*((?:\[\d+\])+)")
     for figure, word in reversed(figures):
         if not word or figure.value in asked or is_year(figure) or is_day(figure, digits):
             continue
@@ -246,13 +250,18 @@ def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str =
         if not stating:
             continue
         own, lang = max(stating)
-        rivals = [(score, {q.value for q, w in found if w == word}) for found, score, lg, in_cited in scored if in_cited and lg == lang
+        rivals = [(score, n, {q.value for q, w in found if w == word}) for found, score, lg, n in scored if n and lg == lang
                   and any(w == word and not (figure.matches(q) or q.matches(figure)) for q, w in found)]
         if not rivals:
             continue
-        score, values = max(rivals, key=lambda r: r[0])
-        if score > own + FIGURE_LEAD and len(values) == 1:
-            out = out[:figure.start] + spoken(values.pop(), language) + out[figure.end:]
+        score, n, values = max(rivals, key=lambda r: r[0])
+        if score <= own + FIGURE_LEAD or len(values) != 1:
+            continue
+        after = out[figure.end:]
+        m = next((m for m in re.finditer(r"\[\d+\]", after)), None)
+        if m and f"[{n}]" not in marker.match(after, m.start()).group(1):
+            after = after[:m.start()] + f"[{n}]" + after[m.start():]
+        out = out[:figure.start] + spoken(values.pop(), language) + after
     return out if out != digits else text
 
 

@@ -285,6 +285,10 @@ def test_a_count_gives_way_to_the_same_count_from_a_sentence_closer_to_the_quest
     close = [Hit(chunk, 1.0, 1, evidence=(scored[0], (scored[1][0], 0.885)))]
     assert closer_figure("It recorded 1,200 loans [1].", asked, close) == "It recorded 1,200 loans [1]."
     assert closer_figure("It recorded 1,200 loans.", asked, hits) == "It recorded 1,200 loans."
+    # the closer sentence in another passage of the cited article: that passage is cited too
+    first, second = (Chunk(i, "a", t, 0, Source(language="en")) for i, t in (("k1", scored[0][0]), ("k2", scored[1][0])))
+    split = [Hit(first, 1.0, 1, evidence=scored[:1]), Hit(second, 0.9, 2, evidence=scored[1:2])]
+    assert closer_figure("It recorded 1,200 loans [2].", asked, split) == "It recorded 1,310 loans [1][2]."
     # numbers in words: the repaired sentence has digits; the same unit in another language counts
     people = Chunk("p", "b", "Tres personas resultaron heridas, según el primer balance. Al final, 9 personas resultaron heridas.",
                    0, Source(language="es"))
