@@ -48,15 +48,6 @@ print(json.dumps({"file": llama_cpp.__file__, "system": llama_cpp.llama_print_sy
 """
 
 
-def cpu_flags() -> set[str]:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return set()
-    line = next((line for line in text.splitlines() if line.startswith("flags")), "")
-    return set(line.split(":", 1)[-1].split())
-
-
 def wheel_dir(variant: str) -> Path:
     """The variant's wheel (built if missing) unpacked into its own folder; returns the folder."""
     env = dict(os.environ, NEWSRAG_LLAMA_VARIANT=variant)
@@ -84,6 +75,7 @@ def sample_text() -> str:
 
 def measure(variants: list[str], model: str, tokens: int, runs: int, threads: int) -> dict:
     from rag import models
+    from ui.doctor import cpu_flags
 
     path = str(models.resolve(model, models.default_models_dir()))
     flags = cpu_flags()

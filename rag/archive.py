@@ -302,11 +302,8 @@ class Archive:
         timings["retrieval_s"] = time.perf_counter() - start - timings.get("rewrite_s", 0.0)
         if turn is None and len(history) >= 2:
             turn = self._turns.get((history[-2].get("content") or "", history[-1].get("content") or ""))
-        if turn is not None and history and turn.kind == query.kind and hits:
-            new = keep(turn, hits, FOLLOW_UP_TOKENS)
-            if new is None:  # another topic, or too long to continue: read afresh
-                new, turn = hits, None
-        else:
+        new = keep(turn, hits, FOLLOW_UP_TOKENS) if turn is not None and history and turn.kind == query.kind and hits else None
+        if new is None:  # no turn to continue, another topic, or too long to continue: read afresh
             new, turn = hits, None
         yield reading([*turn.hits, *new] if turn else hits, query.search)
         if self.excerpt_tokens and new:

@@ -68,9 +68,9 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
         return withdrawn("withdrawn")
     if query.kind == "answer" and not grounded(query, checked, hits):
         return withdrawn("not about the question")
-    if query.kind == "answer" and query.expects == "number" and not on_point(checked, query.question, hits):
-        return withdrawn("figure from another context")
     if query.kind == "answer" and query.expects == "number":
+        if not on_point(checked, query.question, hits):
+            return withdrawn("figure from another context")
         closer = closer_figure(checked, query.question, hits, query.language)
         if closer != checked:
             (checked, cited), repairs = clean_markers(closer, len(hits)), [*repairs, "closer figure"]
@@ -242,24 +242,26 @@ def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str =
     asked = {q.value for q in quantities(question)}
     digits, figures = counted(text, language)
     out = digits
-    marker = re.compile(r"\s*((?:\[\d+\])+)")
     for figure, word in reversed(figures):
         if not word or figure.value in asked or is_year(figure) or is_day(figure, digits):
             continue
-        stating = [(score, lang) for found, score, lang, _ in scored if any(figure.matches(q) or q.matches(figure) for q, _ in found)]
+        def same(q, figure=figure) -> bool:  # either may be the rounder one
+            return figure.matches(q) or q.matches(figure)
+
+        stating = [(score, lang) for found, score, lang, _ in scored if any(same(q) for q, _ in found)]
         if not stating:
             continue
         own, lang = max(stating)
         rivals = [(score, n, {q.value for q, w in found if w == word}) for found, score, lg, n in scored if n and lg == lang
-                  and any(w == word and not (figure.matches(q) or q.matches(figure)) for q, w in found)]
+                  and any(w == word and not same(q) for q, w in found)]
         if not rivals:
             continue
         score, n, values = max(rivals, key=lambda r: r[0])
         if score <= own + FIGURE_LEAD or len(values) != 1:
             continue
         after = out[figure.end:]
-        m = next((m for m in re.finditer(r"\[\d+\]", after)), None)
-        if m and f"[{n}]" not in marker.match(after, m.start()).group(1):
+        m = re.search(r"(?:\[\d+\])+", after)  # the markers that follow the figure
+        if m and f"[{n}]" not in m.group(0):
             after = after[:m.start()] + f"[{n}]" + after[m.start():]
         out = out[:figure.start] + spoken(values.pop(), language) + after
     return out if out != digits else text

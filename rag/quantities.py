@@ -153,7 +153,7 @@ def quantities(text: str, language: str | None = None) -> list[Quantity]:
     return found
 
 
-_MONEY = {"%", "EUR", "USD", "GBP", ""}
+_UNCOUNTED = {"%", "EUR", "USD", "GBP", ""}  # units that do not say what is counted
 
 
 def counted(text: str, language: str | None = None) -> tuple[str, list[tuple[Quantity, str]]]:
@@ -167,7 +167,7 @@ def counted(text: str, language: str | None = None) -> tuple[str, list[tuple[Qua
     out = []
     for q in _scan(digits):
         m = None if q.unit else re.match(r"\s+([^\W\d_]+)", digits[q.end:])
-        word = m.group(1).lower() if m else q.unit if q.unit not in _MONEY else ""
+        word = m.group(1).lower() if m else q.unit if q.unit not in _UNCOUNTED else ""
         if word in ALL_FUNCTION_WORDS:
             word = ""
         out.append((q, word[:-1] if len(word) > 3 and word.endswith("s") else word))

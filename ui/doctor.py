@@ -26,7 +26,7 @@ def report(config: Config) -> str:
         except metadata.PackageNotFoundError:
             version = "not installed"
         lines.append(f"{name:17} {version}" if len(name) < 17 else f"{name}\n{'':17} {version}")
-    flags = _cpu_flags()
+    flags = cpu_flags()
     lines.append(f"cpu flags         {' '.join(f for f in CPU_FLAGS if f in flags) or 'unknown'}")
     build = _llama_build()
     lines.append(f"llama.cpp build   {' '.join(build) if isinstance(build, list) else build}")
@@ -48,7 +48,8 @@ def report(config: Config) -> str:
     return "\n".join(lines)
 
 
-def _cpu_flags() -> set[str]:
+def cpu_flags() -> set[str]:
+    """The CPU's flags as /proc/cpuinfo lists them; empty where there is none (not Linux)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
