@@ -289,6 +289,14 @@ def test_a_count_gives_way_to_the_same_count_from_a_sentence_closer_to_the_quest
     first, second = (Chunk(i, "a", t, 0, Source(language="en")) for i, t in (("k1", scored[0][0]), ("k2", scored[1][0])))
     split = [Hit(first, 1.0, 1, evidence=scored[:1]), Hit(second, 0.9, 2, evidence=scored[1:2])]
     assert closer_figure("It recorded 1,200 loans [2].", asked, split) == "It recorded 1,310 loans [1][2]."
+    # the answer's checks make that repair, cite both passages and record it
+    from rag.check import check
+    from rag.types import Query, Reply
+
+    answer = check(Query(asked, "en", "answer", asked, expects="number"), split,
+                   Reply("It recorded 1,200 loans [2].", declined=False), LexicalSupport())
+    assert answer.text == "It recorded 1,310 loans [1][2]." and "closer figure" in answer.repairs
+    assert [c.n for c in answer.citations] == [1, 2]
     # numbers in words: the repaired sentence has digits; the same unit in another language counts
     people = Chunk("p", "b", "Tres personas resultaron heridas, según el primer balance. Al final, 9 personas resultaron heridas.",
                    0, Source(language="es"))
