@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zipfile
 from abc import ABC, abstractmethod
@@ -22,6 +23,9 @@ from typing import Iterator, Mapping, Sequence
 from index.errors import ModelError
 
 from .types import Message
+
+
+_MARK = "\x00"  # stands for a message's content while the chat template is applied (`LlamaCppLLM._prompt`)
 
 
 class LLM(ABC):
@@ -168,8 +172,17 @@ class LlamaCppLLM(LLM):
                 meta["tokenizer.chat_template"], eos_token=token("tokenizer.ggml.eos_token_id"),
                 bos_token=token("tokenizer.ggml.bos_token_id"),
             )
-        result = self._formatter(messages=list(messages))
-        tokens = self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+        # The template is applied to placeholders, so that only its own text is read for special
+        # tokens: message contents (articles among them) are tokenized as plain text, and an
+        # "<|im_start|>" or "[INST]" inside them stays a string of characters.
+        marked = [{**m, "content": f"{_MARK}{i}{_MARK}"} if isinstance(m.get("content"), str) else m for i, m in enumerate(messages)]
+        result = self._formatter(messages=marked)
+        pieces = re.split(f"{_MARK}(\\d+){_MARK}", result.prompt)
+        tokens: list[int] = []
+        for k, piece in enumerate(pieces):
+            text, special = (messages[int(piece)]["content"], False) if k % 2 else (piece, True)
+            if text:
+                tokens += self._llm.tokenize(text.encode("utf-8"), add_bos=not tokens and not result.added_special, special=special)
         stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
         return tokens, stop
 
@@ -181,10 +194,11 @@ class LlamaCppLLM(LLM):
         if options not in self._grammars:
             rule = " | ".join(json.dumps(o) for o in options)
             self._grammars[options] = llama_cpp.LlamaGrammar.from_string(f"root ::= {rule}", verbose=False)
-        reply = self._llm.create_chat_completion(
-            messages=list(messages), temperature=0.0, top_k=1, max_tokens=16, seed=0, grammar=self._grammars[options]
+        tokens, stop = self._prompt(messages)
+        reply = self._llm.create_completion(
+            tokens, temperature=0.0, top_k=1, max_tokens=16, seed=0, stop=stop, grammar=self._grammars[options]
         )
-        text = (reply["choices"][0]["message"]["content"] or "").strip()
+        text = (reply["choices"][0]["text"] or "").strip()
         return text if text in options else options[-1]
 
 

@@ -43,7 +43,8 @@ def condense(question: str, hits: Sequence[Hit], embedder: Embedder, budget: int
     """``hits`` with ``excerpt`` set to the passage sentences closest to ``question``.
 
     Sentences are scored by the cosine similarity of the embedder's question and passage
-    vectors, so the choice works across languages. Every passage keeps its best sentence; the
+    vectors, so the choice works across languages (retrieval's scores, `Hit.evidence`, when it
+    has them for every sentence). Every passage keeps its best sentence; the
     best of the others are added while the whole stays within ``budget`` tokens. Kept sentences
     stay in their order, joined by " … " where sentences were left out. Hits the budget cannot
     reach keep their best sentence only; a passage that is one sentence is left whole.
@@ -52,8 +53,12 @@ def condense(question: str, hits: Sequence[Hit], embedder: Embedder, budget: int
     flat = [(i, j, s) for i, parts in enumerate(split) for j, s in enumerate(parts)]
     if not flat:
         return list(hits)
-    vectors = embedder.embed_documents([s for _, _, s in flat])
-    scores = np.asarray(vectors) @ np.asarray(embedder.embed_query(question))
+    known = [dict(h.evidence) for h in hits]  # retrieval's scores, when it had the sentences' vectors
+    if all(s in known[i] for i, _, s in flat):
+        scores = np.asarray([known[i][s] for i, _, s in flat])
+    else:
+        vectors = embedder.embed_documents([s for _, _, s in flat])
+        scores = np.asarray(vectors) @ np.asarray(embedder.embed_query(question))
     order = sorted(range(len(flat)), key=lambda k: -scores[k])
     keep: set[tuple[int, int]] = set()
     used = sum(tokens(replace(h, excerpt=" ").passage) for h in hits)  # titles, outlets, dates

@@ -41,12 +41,16 @@ def load_prompt(name: str, folder: str | None = None) -> dict[str, Template]:
 
 
 _SPECIAL = re.compile(r"<\|[^|>]{0,40}\|>|^#{3}\s*(?=system|user|assistant)", re.I | re.M)
+_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def format_passage(n: int, hit: Hit) -> str:
-    """``[n] title (outlet, date)`` and the text, with chat-template tokens defused: an article
-    cannot open a system or user turn of its own."""
-    return f"[{n}] " + _SPECIAL.sub(lambda m: m.group(0).replace("|", "¦").replace("#", "＃"), hit.passage)
+    """``[n] title (outlet, date)`` and the text, with chat-template tokens defused (an article
+    cannot open a system or user turn of its own, even through a model server that reads them)
+    and bracketed numbers written ``(n)``: only the prompt's own passage headings and the
+    citations the model writes look like ``[n]``, so an article cannot forge a passage."""
+    text = _SPECIAL.sub(lambda m: m.group(0).replace("|", "¦").replace("#", "＃"), hit.passage)
+    return f"[{n}] " + _MARKER.sub(r"(\1)", text)
 
 
 def build_messages(query: Query, hits: Sequence[Hit], prompts: Path | None = None) -> list[Message]:

@@ -1,6 +1,9 @@
 """Packing passages into the prompt: whole passages within a budget, or the sentences closest to the question."""
 
+from dataclasses import replace
 from datetime import datetime, timezone
+
+import pytest
 
 from index.language import split_sentences
 from index.types import Chunk, Source
@@ -44,6 +47,19 @@ def test_the_budget_decides_how_many_more_sentences_are_kept():
     assert two[0].excerpt == f"{GAP.lstrip()}{best} {second}{GAP.rstrip()}"  # adjacent: no gap between them
     whole = condense("bridge", hits, FakeEmbedder(), budget=10_000)
     assert whole[0].excerpt == "" and whole[0].passage == hits[0].passage
+
+
+def test_retrievals_sentence_scores_choose_the_excerpt_without_embedding_again():
+    class NoEmbedder(FakeEmbedder):
+        def embed_documents(self, texts):
+            raise AssertionError("the sentences were embedded again")
+
+    parts = split_sentences(BRIDGE)
+    scored = tuple((s, 0.9 if "Traffic" in s else 0.1) for s in parts)  # not what the words alone would choose
+    out = condense("How much did the bridge cost?", [replace(hit(BRIDGE, 1), evidence=scored)], NoEmbedder(), budget=1)
+    assert out[0].excerpt == f"{GAP.lstrip()}Traffic will be diverted for two weeks.{GAP.rstrip()}"
+    with pytest.raises(AssertionError, match="embedded again"):  # without them, the sentences are embedded
+        condense("How much did the bridge cost?", [hit(BRIDGE, 1)], NoEmbedder(), budget=1)
 
 
 def test_a_one_sentence_passage_is_left_whole():
