@@ -2,7 +2,7 @@
 
 An entry's text is its full content, else its summary, as plain text (a paragraph per HTML block);
 its date is the publication time, else the update time, with the offset the feed states. A feed that
-is not well-formed is read leniently and reported; an entry without text, or one that cannot be read for
+is not well-formed, or not in the encoding it declares, is read leniently and reported; an entry without text, or one that cannot be read for
 any other reason, is a `Problem` of its own (the type and message of an unexpected error are in it), and
 the other entries are still read; the entry goes through `records.from_record`, which checks its fields
 and its date. Not handled:
@@ -33,6 +33,9 @@ def read(path: Path, data: bytes, dates: DateRange) -> Iterator[Article | Proble
 
     feed = feedparser.parse(io.BytesIO(data))
     error = feed.get("bozo_exception") if feed.bozo else None
+    if isinstance(error, feedparser.CharacterEncodingOverride):  # bytes invalid in the encoding the feed declares
+        yield Problem(str(path), None, f"feed is not valid text in its declared encoding ({error}); its entries were "
+                                       "read that way, re-download the feed or re-save it in the encoding it declares")
     if isinstance(error, feedparser.ThingsNobodyCaresAboutButMe):
         error = None
     if not feed.get("version"):

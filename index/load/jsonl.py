@@ -2,7 +2,8 @@
 
 A line that is longer than `MAX_RECORD_BYTES` (only that much of it is held in memory), is not UTF-8,
 holds binary data, is not JSON, nests deeper than `MAX_JSON_DEPTH` or is not an object with a ``text``
-field is reported as a `Problem` on its own; the other lines are still read. Not handled: JSON arrays or
+field is reported as a `Problem` on its own, as is any unexpected error in a line (its type and message
+in the problem); the other lines are still read. Not handled: JSON arrays or
 objects spanning several lines (``.json`` files), other encodings than UTF-8, compressed files.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..types import Article, Problem
-from .records import DateRange, from_record, noted
+from .records import DateRange, from_record, noted, unexpected
 
 SUFFIXES = frozenset({".jsonl"})
 MAX_RECORD_BYTES = 8 * 2**20  # one line: an article at the text limit, with room for JSON escapes
@@ -42,7 +43,11 @@ def read(path: Path, stream: BinaryIO, dates: DateRange) -> Iterator[Article | P
         if b"\x00" in raw:
             yield Problem(str(path), number, "binary data, not a JSON line; remove it from the sources")
             continue
-        yield from noted(_line(path, number, line, dates), str(path), number)
+        try:
+            item = _line(path, number, line, dates)
+        except Exception as e:  # noqa: BLE001 (one record, whatever it holds, must not stop the file)
+            item = Problem(str(path), number, f"record cannot be read ({unexpected(e)}); fix or delete the line")
+        yield from noted(item, str(path), number)
 
 
 def _skip_line(stream: BinaryIO) -> int:

@@ -4,9 +4,10 @@ Each ``response`` record with status 200 and an HTML type is a page read like a 
 (`index.load.html`), with the crawled url and the crawl time (``meta["crawled_at"]``, not a
 publication date). Other records, redirects and errors are skipped. A page body is decompressed (HTTP
 ``Content-Encoding``) only up to `MAX_PAGE_BYTES`: a larger one, a compression bomb among them, is a
-`Problem` for its record, as is a page that fails to be read for any other reason (the type and message
+`Problem` for its record, as is a page whose Content-Type says UTF-8 when it is not, or one that fails to be read for any other reason (the type and message
 of an unexpected error are in it); the other records are still read. Records are read through in blocks,
-so memory stays small whatever their size (the time to inflate a huge one is not bounded). A corrupt or
+so memory stays bounded whatever their size (by what one 16 KB compressed block of warcio's inflates to:
+some 50 MB at worst); the time to inflate a huge record is not bounded. A corrupt or
 cut record ends the reading with a `Problem`; the pages before it are kept. Not handled: ARC files, ``revisit`` records
 (not resolved), pages other than HTML (PDF, feeds).
 """
@@ -101,7 +102,16 @@ def _article(path: Path, number: int, url: str, record: Any, html: bytes, dates:
     """The article of one page, its problem naming the record and url."""
     from trafilatura.utils import decode_file
 
-    article = html_page.read(path, decode_file(html), dates, number, url)
+    content_type = (record.http_headers.get_header("Content-Type") or "").lower().replace(" ", "")
+    if "charset=utf-8" in content_type:
+        try:
+            page = html.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            return Problem(str(path), number, f"record {number} ({url}): page is not valid UTF-8 (as its Content-Type "
+                                              f"states) at byte {e.start}; re-crawl the page")
+    else:
+        page = decode_file(html)  # the charset the page states, else a guess
+    article = html_page.read(path, page, dates, number, url)
     if isinstance(article, Problem):
         return replace(article, reason=f"record {number} ({url}): {article.reason}")
     crawled = record.rec_headers.get_header("WARC-Date")
