@@ -111,7 +111,8 @@ def test_question_dates_never_overflow_whatever_the_as_of_date(as_of):
 
 
 def test_last_week_at_the_end_of_time_is_still_read():
-    assert read_window("What happened last week?", date(9999, 12, 31))[:2] == (datetime(9999, 12, 20, tzinfo=UTC), datetime(9999, 12, 27, tzinfo=UTC))
+    window = read_window("What happened last week?", date(9999, 12, 31))
+    assert (window.since, window.until) == (datetime(9999, 12, 20, tzinfo=UTC), datetime(9999, 12, 27, tzinfo=UTC))
 
 
 def test_asking_about_last_week_at_the_end_of_time_answers(tmp_path):
@@ -226,7 +227,8 @@ def test_invalid_utf8_in_a_crawled_page_is_a_problem_of_its_record(tmp_path):
     path = tmp_path / "crawl.warc"
     with path.open("wb") as out:
         writer = WARCWriter(out, gzip=False)
-        writer.write_record(_response(writer, "https://bad.example/", GOOD_PAGE.replace("drills", "dr\udcffills").encode("utf-8", "surrogateescape")))
+        bad = GOOD_PAGE.replace("drills", "dr\udcffills").encode("utf-8", "surrogateescape")  # a lone \xff byte
+        writer.write_record(_response(writer, "https://bad.example/", bad))
         writer.write_record(_response(writer, "https://ledger.example/library", GOOD_PAGE.encode()))
     _, problems, indexed = ingest(tmp_path, path)
     assert one_line(problems) == [f"{path}:1: record 1 (https://bad.example/): page is not valid UTF-8 (as its Content-Type states) "
@@ -311,7 +313,8 @@ def test_a_reader_failing_outside_its_records_names_the_file_and_other_files_are
 
 # --- chunking text without spaces ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["东京都は新しい橋を開通させた" * 1500, "a" * 1_000_000, "서울시는 새 다리를 개통했다" * 1500])
+@pytest.mark.parametrize("text", ["东京都は新しい橋を開通させた" * 1500, "a" * 1_000_000, "서울시는 새 다리를 개통했다" * 1500],
+                         ids=["japanese", "one-megabyte-word", "korean"])
 def test_text_without_spaces_is_chunked_within_the_token_budget(text):
     chunker = Chunker()
     chunks = chunker.split(Article("x", text))
@@ -321,7 +324,8 @@ def test_text_without_spaces_is_chunked_within_the_token_budget(text):
 
 
 def test_a_cjk_article_is_ingested_as_many_small_chunks(tmp_path):
-    article = dict(GOOD, id="cjk", language="ja", text="東京都は新しい橋を開通させた。橋の長さは三百メートルである" * 200)
+    text = "東京都は新しい橋を開通させた。橋の長さは三百メートルである" * 200
+    article = dict(GOOD, id="cjk", language="ja", text=text)
     archive, problems, indexed = ingest(tmp_path, jsonl(tmp_path / "news.jsonl", article, GOOD))
     texts = archive.store.collection.get(where={"article_id": "cjk"})["documents"]
     assert not problems and indexed == {"cjk", "good"}

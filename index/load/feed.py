@@ -1,13 +1,13 @@
 """RSS and Atom feeds (``.rss``, ``.atom``, ``.xml``), via feedparser: each entry is one article.
 
 An entry's text is its full content, else its summary, as plain text (a paragraph per HTML block);
-its date is the publication time, else the update time, with the offset the feed states. A feed that
-is not well-formed, or not in the encoding it declares, is read leniently and reported; an entry without text, or one that cannot be read for
-any other reason, is a `Problem` of its own (the type and message of an unexpected error are in it), and
-the other entries are still read; the entry goes through `records.from_record`, which checks its fields
-and its date. Not handled:
-enclosures (audio, video), comment feeds, following the entries' links to their pages, feeds larger
-than one page's limit (`index.load.MAX_PAGE_BYTES`).
+its date is the publication time, else the update time, with the offset the feed states. A feed that is
+not well-formed, or not in the encoding it declares, is read leniently and reported. An entry without
+text, or one that cannot be read for any other reason, is a `Problem` of its own (with the type and
+message of an unexpected error), and the other entries are still read; each entry goes through
+`records.from_record`, which checks its fields and its date. Not handled: enclosures (audio, video),
+comment feeds, following the entries' links to their pages, feeds larger than one page's limit
+(`index.load.MAX_PAGE_BYTES`).
 """
 
 from __future__ import annotations

@@ -153,7 +153,8 @@ def _surrogate_field(record: dict) -> str | None:
 
 
 def _json_type(value: object) -> str:
-    return {dict: "object", list: "list", bool: "boolean", int: "number", float: "number", str: "string"}.get(type(value), type(value).__name__)
+    names = {dict: "object", list: "list", bool: "boolean", int: "number", float: "number", str: "string"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _string(value: object) -> str:

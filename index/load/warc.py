@@ -4,12 +4,12 @@ Each ``response`` record with status 200 and an HTML type is a page read like a 
 (`index.load.html`), with the crawled url and the crawl time (``meta["crawled_at"]``, not a
 publication date). Other records, redirects and errors are skipped. A page body is decompressed (HTTP
 ``Content-Encoding``) only up to `MAX_PAGE_BYTES`: a larger one, a compression bomb among them, is a
-`Problem` for its record, as is a page whose Content-Type says UTF-8 when it is not, or one that fails to be read for any other reason (the type and message
-of an unexpected error are in it); the other records are still read. Records are read through in blocks,
-so memory stays bounded whatever their size (by what one 16 KB compressed block of warcio's inflates to:
-some 50 MB at worst); the time to inflate a huge record is not bounded. A corrupt or
-cut record ends the reading with a `Problem`; the pages before it are kept. Not handled: ARC files, ``revisit`` records
-(not resolved), pages other than HTML (PDF, feeds).
+`Problem` for its record, as is a page whose Content-Type says UTF-8 when it is not, or one that fails
+for any other reason (with the type and message of the unexpected error); the other records are still
+read. Records are read through in blocks, so memory stays bounded whatever their size (by what one
+16 KB compressed block inflates to in warcio: some 50 MB at worst); the time to inflate a huge record
+is not bounded. A corrupt or cut record ends the reading with a `Problem`; the pages before it are
+kept. Not handled: ARC files, ``revisit`` records (not resolved), pages other than HTML (PDF, feeds).
 """
 
 from __future__ import annotations
