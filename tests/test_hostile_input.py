@@ -151,7 +151,7 @@ def test_ten_megabyte_single_line_is_a_problem_and_the_next_line_is_read(tmp_pat
     _, problems, indexed = ingest(tmp_path, path, text)
     assert one_line(problems) == [
         f"{path}:1: line of 10 MB is over the limit of 8 MB for one record; split the article or remove the line",
-        f"{text}: field 'text' has 10,000,000 characters, over the limit of 2,000,000 for one article; split it into articles",
+        f"{text}: field 'text' has 10,000,000 characters, over the limit of 500,000 for one article; split it into articles",
     ]
     assert indexed == {"good"}
 

@@ -22,7 +22,7 @@ from ..types import Article, Problem
 KNOWN_FIELDS = frozenset({"id", "title", "text", "url", "source", "published_at", "language"})
 STRING_FIELDS = ("id", "title", "url", "source", "language")
 MAX_PAGE_BYTES = 50 * 10**6  # one text/HTML page or feed, or a crawled page once decompressed; JSONL and WARC files are streamed
-MAX_TEXT_CHARS = 2_000_000  # one article's body; a book is shorter
+MAX_TEXT_CHARS = 500_000  # one article's body, ten times a long read; its chunks stay within one Chroma batch
 EARLIEST_DATE = datetime(1800, 1, 1, tzinfo=timezone.utc)  # no news archive is older
 FUTURE_SLACK = timedelta(days=1)  # a publication date this far after the clock is still taken (time zones, clocks)
 DATE_PROBLEM = "date_problem"  # meta key: why the stated date is not the publication date
