@@ -2,7 +2,11 @@
 
 Uses llama-index's `SentenceSplitter`. Token counts come from a light word/punctuation
 tokenizer, close enough to the embedder's sub-word count for budgeting; it does not know
-the embedder's exact vocabulary.
+the embedder's exact vocabulary. A word counts as one token per `MAX_TOKEN_CHARS` letters and
+each CJK character (ideograph, kana, hangul syllable) as one, so that a text without spaces or a
+run of letters of any length is split like any other and no chunk holds more than
+``chunk_tokens * MAX_TOKEN_CHARS`` characters. Not handled: scripts written without spaces other
+than CJK (Thai, Khmer...) are counted by `MAX_TOKEN_CHARS` letters, not by their words.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from typing import Callable, Sequence
 
 from .types import Article, Chunk, Source
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+MAX_TOKEN_CHARS = 12  # a longer word counts as a token per this many letters, as a sub-word tokenizer cuts it
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]{{1,{MAX_TOKEN_CHARS}}}|[^\w\s]")
 
 
 def approx_tokens(text: str) -> list[str]:
-    """Words and punctuation marks: a tokenizer-free stand-in for sub-word tokens."""
+    """Words (cut every `MAX_TOKEN_CHARS` letters), CJK characters and punctuation marks: a tokenizer-free
+    stand-in for sub-word tokens."""
     return _TOKEN.findall(text)
 
 

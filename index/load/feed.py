@@ -1,10 +1,13 @@
 """RSS and Atom feeds (``.rss``, ``.atom``, ``.xml``), via feedparser: each entry is one article.
 
 An entry's text is its full content, else its summary, as plain text (a paragraph per HTML block);
-its date is the publication time, else the update time, with the offset the feed states. A feed that
-is not well-formed is read leniently and reported; an entry without text is a `Problem`. Not handled:
-enclosures (audio, video), comment feeds, following the entries' links to their pages, feeds larger
-than one page's limit (`index.load.MAX_PAGE_BYTES`).
+its date is the publication time, else the update time, with the offset the feed states. A feed that is
+not well-formed, or not in the encoding it declares, is read leniently and reported. An entry without
+text, or one that cannot be read for any other reason, is a `Problem` of its own (with the type and
+message of an unexpected error), and the other entries are still read; each entry goes through
+`records.from_record`, which checks its fields and its date. Not handled: enclosures (audio, video),
+comment feeds, following the entries' links to their pages, feeds larger than one page's limit
+(`index.load.MAX_PAGE_BYTES`).
 """
 
 from __future__ import annotations
@@ -17,19 +20,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..types import Article, Problem
-from .records import article_id, parse_date
+from .records import DateRange, from_record, noted, parse_date, unexpected
 
 SUFFIXES = frozenset({".rss", ".atom", ".xml"})
 _BLOCKS = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tr",
            "section", "article", "figure", "figcaption", "header", "footer", "hr")
 
 
-def read(path: Path, data: bytes) -> Iterator[Article | Problem]:
+def read(path: Path, data: bytes, dates: DateRange) -> Iterator[Article | Problem]:
     """Each entry of a feed's bytes as an `Article` or a `Problem` (with the entry's number)."""
     import feedparser
 
     feed = feedparser.parse(io.BytesIO(data))
     error = feed.get("bozo_exception") if feed.bozo else None
+    if isinstance(error, feedparser.CharacterEncodingOverride):  # bytes invalid in the encoding the feed declares
+        yield Problem(str(path), None, f"feed is not valid text in its declared encoding ({error}); its entries were "
+                                       "read that way, re-download the feed or re-save it in the encoding it declares")
     if isinstance(error, feedparser.ThingsNobodyCaresAboutButMe):
         error = None
     if not feed.get("version"):
@@ -40,21 +46,25 @@ def read(path: Path, data: bytes) -> Iterator[Article | Problem]:
         yield Problem(str(path), None, f"feed is not well-formed XML ({error}); entries were read leniently, re-download the feed")
     source = _plain(feed.feed, "title")
     for number, entry in enumerate(feed.entries, start=1):
-        yield _entry_article(path, number, entry, source)
+        try:
+            article = _entry_article(path, number, entry, source, dates)
+        except Exception as e:  # noqa: BLE001 (feedparser hands over whatever the feed held: one entry must not stop the others)
+            article = Problem(str(path), number, f"entry {number} cannot be read ({unexpected(e)}); fix or remove the entry")
+        yield from noted(article, str(path), number)
 
 
-def _entry_article(path: Path, number: int, entry: dict, source: str) -> Article | Problem:
+def _entry_article(path: Path, number: int, entry: dict, source: str, dates: DateRange) -> Article | Problem:
     texts = [_html_text(c.get("value", ""), c.get("type", "")) for c in entry.get("content", [])]
     text = next((t for t in texts if t), "") or _html_text(entry.get("summary", ""), entry.get("summary_detail", {}).get("type", ""))
     if not text:
         return Problem(str(path), number, f"entry {number} has no text (no content or summary); "
                                           "use the full-text feed or save the article pages instead")
-    url = entry.get("link", "").strip()
-    meta = {"author": entry["author"]} if entry.get("author") else {}
-    return Article(
-        id=entry.get("id", "").strip() or article_id(text, url), text=text, title=_plain(entry, "title"),
-        url=url, source=source, published_at=_entry_date(entry), meta=meta,
-    )
+    published = _entry_date(entry)
+    record = {"id": entry.get("id", ""), "text": text, "title": _plain(entry, "title"), "url": entry.get("link", ""),
+              "source": source, "published_at": published.isoformat() if published else None}
+    if entry.get("author"):
+        record["author"] = entry["author"]
+    return from_record(record, str(path), number, dates)
 
 
 def _plain(element: dict, key: str) -> str:

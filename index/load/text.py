@@ -19,7 +19,7 @@ from pathlib import Path
 from ..clean import clean_text
 from ..language import MONTHS, split_sentences
 from ..types import Article, Problem
-from .records import from_record
+from .records import DateRange, from_record
 
 SUFFIXES = frozenset({".txt", ".md"})
 TITLE_MAX_CHARS = 90  # a first sentence used as the title is cut at a word before this
@@ -35,7 +35,7 @@ _WRITTEN_DATE = re.compile(
 )
 
 
-def read(path: Path, text: str) -> Article | Problem:
+def read(path: Path, text: str, dates: DateRange) -> Article | Problem:
     """The article of a decoded text or Markdown file."""
     lines = text.strip().splitlines()
     record: dict = {}
@@ -53,7 +53,7 @@ def read(path: Path, text: str) -> Article | Problem:
     if "published_at" not in record:
         stated = _written_date(lines[:DATE_SEARCH_LINES])
         record["published_at"] = stated.isoformat() if stated else None
-    article = from_record(record, str(path), None)
+    article = from_record(record, str(path), None, dates)
     if isinstance(article, Article) and not article.title:  # menus and bylines are not titles
         article = replace(article, title=_first_sentence(clean_text(article.text)[0] or article.text))
     return article

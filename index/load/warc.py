@@ -2,9 +2,14 @@
 
 Each ``response`` record with status 200 and an HTML type is a page read like a saved one
 (`index.load.html`), with the crawled url and the crawl time (``meta["crawled_at"]``, not a
-publication date). Other records, redirects and errors are skipped. A corrupt or cut record ends the
-reading with a `Problem`; the pages before it are kept. Not handled: ARC files, ``revisit`` records
-(not resolved), pages other than HTML (PDF, feeds).
+publication date). Other records, redirects and errors are skipped. A page body is decompressed (HTTP
+``Content-Encoding``) only up to `MAX_PAGE_BYTES`: a larger one, a compression bomb among them, is a
+`Problem` for its record, as is a page whose Content-Type says UTF-8 when it is not, or one that fails
+for any other reason (with the type and message of the unexpected error); the other records are still
+read. Records are read through in blocks, so memory stays bounded whatever their size (by what one
+16 KB compressed block inflates to in warcio: some 50 MB at worst); the time to inflate a huge record
+is not bounded. A corrupt or cut record ends the reading with a `Problem`; the pages before it are
+kept. Not handled: ARC files, ``revisit`` records (not resolved), pages other than HTML (PDF, feeds).
 """
 
 from __future__ import annotations
@@ -16,18 +21,18 @@ from typing import Any, BinaryIO
 
 from ..types import Article, Problem
 from . import html as html_page
+from .records import MAX_PAGE_BYTES, DateRange, noted, unexpected
 
 SUFFIXES = frozenset({".warc", ".warc.gz"})
 
 
-def read(path: Path, stream: BinaryIO) -> Iterator[Article | Problem]:
+def read(path: Path, stream: BinaryIO, dates: DateRange) -> Iterator[Article | Problem]:
     """Each HTML page of an open crawl as an `Article` or a `Problem` (with the record's number)."""
     try:
         for number, record, html in _pages(stream):
-            yield _article(path, number, record, html)
+            yield from noted(_checked_article(path, number, record, html, dates), str(path), number)
     except _CorruptRecord as e:
-        cause = " ".join(f"{type(e.__cause__).__name__}: {e.__cause__}".split())[:120]
-        yield Problem(str(path), e.number, f"record {e.number} is corrupt or cut ({cause}); "
+        yield Problem(str(path), e.number, f"record {e.number} is corrupt or cut ({unexpected(e.__cause__)}); "
                                            "re-download the crawl (the pages before it were read)")
 
 
@@ -61,13 +66,13 @@ def _pages(stream: BinaryIO) -> Iterator[tuple[int, Any, bytes]]:
 
 
 def _html_body(record: Any) -> bytes | None:
-    """The HTTP body of a ``response`` record with status 200 and an HTML type, else None."""
+    """The HTTP body of a ``response`` record with status 200 and an HTML type, else None; at most one byte over the limit."""
     http = record.http_headers
     if record.rec_type != "response" or http is None or http.get_statuscode() != "200":
         return None
     if "html" not in (http.get_header("Content-Type") or "").lower():
         return None
-    return record.content_stream().read()
+    return record.content_stream().read(MAX_PAGE_BYTES + 1)  # one byte more tells a page over the limit
 
 
 def _check_complete(record: Any) -> None:
@@ -80,12 +85,33 @@ def _check_complete(record: Any) -> None:
         raise EOFError("the file ends inside this record")
 
 
-def _article(path: Path, number: int, record: Any, html: bytes) -> Article | Problem:
+def _checked_article(path: Path, number: int, record: Any, html: bytes, dates: DateRange) -> Article | Problem:
+    """The article of one page, or the problem naming the record and url, whatever goes wrong in it."""
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    if len(html) > MAX_PAGE_BYTES:
+        return Problem(str(path), number, f"record {number} ({url}): page is over {MAX_PAGE_BYTES // 10**6} MB once "
+                                          "decompressed; it is not read (remove it from the crawl if it is a real page)")
+    try:
+        return _article(path, number, url, record, html, dates)
+    except Exception as e:  # noqa: BLE001 (one page, whatever it holds, must not stop the crawl)
+        return Problem(str(path), number, f"record {number} ({url}): page cannot be read ({unexpected(e)}); "
+                                          "remove the record or report the page")
+
+
+def _article(path: Path, number: int, url: str, record: Any, html: bytes, dates: DateRange) -> Article | Problem:
     """The article of one page, its problem naming the record and url."""
     from trafilatura.utils import decode_file
 
-    url = record.rec_headers.get_header("WARC-Target-URI") or ""
-    article = html_page.read(path, decode_file(html), number, url)
+    content_type = (record.http_headers.get_header("Content-Type") or "").lower().replace(" ", "")
+    if "charset=utf-8" in content_type:
+        try:
+            page = html.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            return Problem(str(path), number, f"record {number} ({url}): page is not valid UTF-8 (as its Content-Type "
+                                              f"states) at byte {e.start}; re-crawl the page")
+    else:
+        page = decode_file(html)  # the charset the page states, else a guess
+    article = html_page.read(path, page, dates, number, url)
     if isinstance(article, Problem):
         return replace(article, reason=f"record {number} ({url}): {article.reason}")
     crawled = record.rec_headers.get_header("WARC-Date")

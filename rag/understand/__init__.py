@@ -22,6 +22,7 @@ from .followup import standalone
 from .expects import expects
 from .kind import kind_of
 from .outlets import named
+from .times import later
 
 __all__ = ["report_lag", "understand"]
 
@@ -45,7 +46,7 @@ def understand(
     standing = standalone(question, history, llm) if history and llm is not None else question
     search, read = read_filters(standing, as_of, outlets) if read_dates_and_outlets else (standing, Filters())
     if read.until:
-        read = replace(read, until=read.until + report_lag(read))
+        read = replace(read, until=later(read.until, report_lag(read)))
     return Query(
         question=question, language=question_language(question), kind=kind_of(question), search=search, standalone=standing,
         filters=read.merge(filters) if filters else read, explicit=filters or Filters(), outlets=named(standing, outlets) if read_dates_and_outlets else (),

@@ -21,6 +21,9 @@ Not handled: weekday names, weekends, parts of a period ("early June"), numeric 
 sharing a month ("del 1 al 15 de junio"), month abbreviations without a day or outside English, and a German
 year before a verb when the question does not look German by its function words ("Was ist im Jahr 2023
 passiert?": "was" is English too). A date is always taken as the publication window.
+
+Any as_of is read, from year 1 to 9999: an expression whose window would fall outside the dates Python can
+hold is not read ("this year" in 9999), and a bound past them is left open (`later`).
 """
 
 from __future__ import annotations
@@ -501,7 +504,10 @@ def _value_at(text: str, pos: int, ctx: _Context, kinds: frozenset[str] = _ANY, 
         said_in = _said_in(pattern, m, ctx.grammar)
         if languages is not None and said_in is not None and not languages & said_in:
             continue
-        span = pattern.resolve(m, ctx.today)
+        try:
+            span = pattern.resolve(m, ctx.today)
+        except (OverflowError, ValueError):  # a window past year 1 or 9999
+            continue
         if span and span[0] <= ctx.today:
             best = _Value(m.end(), pattern.kind, span, said_in)
     return best
@@ -596,7 +602,19 @@ def _day_and_zone(as_of: datetime | date) -> tuple[date, tzinfo]:
 
 
 def _midnight(day: date | None, tz: tzinfo) -> datetime | None:
-    return None if day is None else datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+    """The start of ``day`` in ``tz``, in UTC; None when there is no day or it cannot be held in UTC (an open bound)."""
+    try:
+        return None if day is None else datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def later(moment: datetime, delta: timedelta) -> datetime | None:
+    """``moment + delta``, or None (no bound) when that is past the last time Python can hold."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return None
 
 
 def read_window(text: str, as_of: datetime | date, own: Sequence[str] = ("en", "es")) -> Window:
