@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 
 from .types import Article, Chunk, Source
 
-MAX_TOKEN_CHARS = 12  # a longer word counts as a token per this many letters, as a sub-word tokenizer cuts it
+MAX_TOKEN_CHARS = 24  # a longer word (a URL, a hash, an unbroken run) counts as a token per this many letters
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]{{1,{MAX_TOKEN_CHARS}}}|[^\w\s]")
 
