@@ -21,7 +21,9 @@ from index.language import ALL_FUNCTION_WORDS, MAGNITUDE_WORDS, MAGNITUDES, MONT
 _SHORT = ("k", "m", "mn", "bn")  # magnitudes written only against the number or after a currency sign: "12bn", "€3m"
 _LONG = sorted((w for w in MAGNITUDES if w not in _SHORT), key=len, reverse=True)
 _UNIT_WORDS = sorted((u for u in UNITS if u not in "€$£"), key=len, reverse=True)
-_NUMBER = r"\d{1,3}(?:[.,\u00a0\u202f]\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?"
+# Thousands are grouped by one separator throughout: "3.200", "3,200", "711 988" (a space, as Spanish
+# style books ask for), or a no-break space.
+_NUMBER = r"\d{1,3}(?P<sep>[.,\u00a0\u202f ])\d{3}(?:(?P=sep)\d{3})*(?![.,]?\d)|\d+(?:[.,]\d+)?"
 _QUANTITY = re.compile(
     rf"(?P<pre>[€$£]\s?)?(?<![\d.,:/])(?P<num>{_NUMBER})(?![\d:/])"
     rf"(?P<short>(?:{'|'.join(_SHORT)})\b)?"
@@ -189,7 +191,11 @@ def _is_time(m: re.Match) -> bool:
     return bool(m.group(3)) or bool(m.group(2)) and (":" in m.group(0) or "h" in m.group(0).lower())
 
 
+_DAY_THEN_NUMBER = re.compile(rf"(\b(?:{_MONTH})\.?\s+\d{{1,2}}) (?=\d)", re.I)  # "June 30 150 people": a day, then a count
+
+
 def _scan(source: str) -> list[Quantity]:
+    source = _DAY_THEN_NUMBER.sub("\\1\t", source)  # the same length: offsets stay those of the text
     source = _ISO_DAY.sub(lambda m: f"{m.group(1)}    {m.group(3)}", source)  # 2024-05-16: the year and day; months are words in claims
     source = _TIME.sub(lambda m: " " * len(m.group(0)) if _is_time(m) else m.group(0), source)  # a clock time is no quantity
     out = []

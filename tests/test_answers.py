@@ -27,6 +27,9 @@ def test_quantities_are_read_with_their_magnitudes_units_and_separators():
     assert values("3.200 personas", "es") == values("3,200 people") == [(3200, "people")]
     assert values("4.600 hectáreas", "es") == values("4,600 hectares") == [(4600, "ha")]  # not 4,600 people
     assert values("312 tractores", "es") == [(312, "")]
+    assert values("sus 711 988 habitantes", "es") == values("its 711,988 inhabitants") == [(711988, "")]  # spaced thousands
+    assert values("el 1,5 y 2.200 000") == [(1.5, ""), (2200, ""), (0, "")]  # one separator throughout a number
+    assert values("on June 30 150 people left") == [(30, ""), (150, "people")]  # a day, then a count
     assert values("1,5 millones", "es") == values("1.5 million") == [(1.5e6, "")]
     assert values("el 82 % de la plantilla", "es") == values("82 per cent") == [(82, "%")]
     assert values("doce mil millones", "es") == [(12e9, "")]  # words, by text2num
