@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 
 from rag import Answer, Citation, Reading
 from ui.api import HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TURN_CHARS, create_app
-from ui.app import (QUEUE_SIZE, add_files, build_app, installed_models, launch, overview_markdown, reading_markdown,
+from ui.app import (QUEUE_SIZE, add_files, alone, build_app, installed_models, launch, overview_markdown, reading_markdown,
                     respond, search_markdown, sources_markdown, use_model, with_api)
 from ui.cli import main
 from ui.markup import escape, escape_lines, href, link, unescape
@@ -38,6 +38,7 @@ HOSTILE = [
     "$$\\href{javascript:alert(1)}{x}$$",
     "x\n# heading\n- item\n===",
     "mail me@evil.example",
+    "see http://evil.example/x) and www.evil.example",
 ]
 HOSTILE_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>",
                 "http://ok.example/a)(](javascript:alert(1)", "https://ok.example/\"><img src=x>", "java\tscript:alert(1)"]
@@ -208,6 +209,7 @@ def test_protected_or_loopback_servers_start(fake_archive, monkeypatch):
     served = []
     monkeypatch.setattr("ui.app.serve", lambda *a, **k: served.append(k))
     monkeypatch.setattr("ui.api.serve", lambda *a, **k: served.append(k))
+    assert main(["serve"], archive=fake_archive) == 0 and served[-1]["allowed_hosts"] == list(LOOPBACK_HOSTS)
     assert main(["api"], archive=fake_archive) == 0
     assert served[-1]["token"] is None and served[-1]["allowed_hosts"] == list(LOOPBACK_HOSTS)  # Host checked on loopback
     assert main(["api", "--allowed-hosts", "news.example,*.example.org"], archive=fake_archive) == 0
@@ -294,6 +296,10 @@ def test_on_loopback_the_api_answers_only_loopback_host_names(fake_archive):
         assert rebound.status_code == 400
         assert httpx.post(f"{base}/v1/ingest", headers={"Host": "attacker.example"},
                           json={"articles": [{"text": "Injected."}]}).status_code == 400
+    with Served(alone(build_app(fake_archive), allowed_hosts=allowed_hosts("127.0.0.1"))) as base:  # `serve` without --api
+        assert httpx.get(f"{base}/").status_code == 200
+        assert httpx.get(f"{base}/", headers={"Host": "attacker.example"}).status_code == 400
+        assert httpx.get(f"{base}/config", headers={"Host": "attacker.example"}).status_code == 400
     assert allowed_hosts("0.0.0.0") is None and allowed_hosts("127.0.0.1", "*") is None
     assert allowed_hosts("127.0.0.1", "news.example, ::1") == ["news.example", "[::1]"]
 
@@ -380,3 +386,47 @@ def test_the_api_keeps_the_last_turns_of_a_long_history_and_refuses_oversized_me
         long_question = [{"role": "user", "content": "q" * (MAX_QUESTION_CHARS + 1)}]
         refused = httpx.post(f"{base}/v1/chat/completions", json={"messages": long_question})
         assert refused.status_code == 422 and f"at most {MAX_QUESTION_CHARS}" in refused.text
+
+
+def test_in_a_real_browser_hostile_articles_load_nothing_and_link_nowhere_else(hostile_archive):
+    from playwright.sync_api import expect, sync_playwright
+
+    from .test_browser import CHROMIUM
+
+    if CHROMIUM is None:
+        pytest.skip("no Chromium found (apt-get install chromium)")
+    hostile_archive.llm.reply = "The harbour reopened on Friday after the storm [1]. See ![x](http://evil.example/answer.png) [1]."
+    app = build_app(hostile_archive)
+    port = free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    requested = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            page.on("request", lambda request: requested.append(request.url))
+            dialogs = []
+            page.on("dialog", lambda dialog: dialogs.append(dialog.message) or dialog.dismiss())
+            page.goto(f"http://127.0.0.1:{port}/")
+            box = page.get_by_role("textbox").first
+            box.fill("When did the harbour reopen?")
+            box.press("Enter")
+            sources = page.locator("#sources")
+            expect(sources).to_contain_text("Harbour ](http://evil) news", timeout=30_000)  # shown as it is written
+            expect(page.locator(".bot, .message").filter(has_text="reopened on Friday").last).to_be_visible(timeout=30_000)
+            expect(sources).not_to_contain_text("Reading:", timeout=30_000)
+            expect(sources).to_contain_text("[1]")
+            page.get_by_role("tab", name="Archive").click()
+            overview = page.locator("#overview")
+            for text in ("<img src=x onerror=alert(1)>", "[click](javascript:alert(1))", "![x](http://evil/img.png)",
+                         "<script>alert(1)</script>", "Outlet | Harbour ](http://evil) news"):
+                expect(overview).to_contain_text(text)
+            for where in ("#sources", "#overview", ".message-content"):
+                assert page.locator(f"{where} img").count() == 0
+                assert page.locator(f"{where} script").count() == 0
+                hrefs = page.locator(f"{where} a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+                assert all(h.startswith(("http://", "https://", "#source-")) and "evil" not in h for h in hrefs), hrefs
+            browser.close()
+    finally:
+        app.close()
+    assert dialogs == [] and not [u for u in requested if "evil" in u]

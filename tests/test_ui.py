@@ -5,6 +5,7 @@ import socket
 import pytest
 
 from ui.app import build_app, launch
+from ui.markup import unescape
 
 
 def free_port() -> int:
@@ -36,7 +37,6 @@ def test_the_sources_panel_shows_the_passages_being_read_until_the_answer_is_don
     from gradio_client import Client
 
     from ui.app import READING, SEARCHING, respond
-    from ui.markup import unescape
 
     fake_archive.llm.reply = "Ferries resumed at noon [1]."
     steps = respond(fake_archive, "When did the ferries resume?", [])
@@ -72,7 +72,7 @@ def test_errors_are_readable_and_the_app_keeps_serving(server, fake_archive):
     fake_archive._llm = Broken()
     client = Client(server, verbose=False)
     answer, _ = client.predict("When did the ferries resume?", api_name="/chat")
-    assert answer == "Error: model 'default' is not installed; run: newsrag models install default"
+    assert unescape(answer) == "Error: model 'default' is not installed; run: newsrag models install default"
     fake_archive._llm = working
     working.reply = "Answer: on Friday [1]."
     answer, _ = client.predict("When did the ferries resume?", api_name="/chat")
@@ -112,7 +112,7 @@ def test_filters_settings_and_the_archive_tab_through_the_server(server, fake_ar
     assert "Diario Norte" in sources and "Coast Times" not in sources.split("#### Retrieved")[0]
     assert "#### Retrieved passages" in sources
     answer, _ = client.predict("harbour bridge", "4 March", "", [], "", "", 4, False, api_name="/chat")
-    assert answer == "Error: since: '4 March' is not a date; write it as YYYY-MM-DD"
+    assert unescape(answer) == "Error: since: '4 March' is not a date; write it as YYYY-MM-DD"
     assert "| Coast Times | 1 |" in client.predict(api_name="/overview")
 
     upload = write_jsonl(tmp_path / "more.jsonl", [dict(ARTICLES[0], id="a3", text="A new pier opened in Velport on Monday.")])
@@ -133,7 +133,7 @@ def test_archive_search_urls_and_model_settings(server, fake_archive, tmp_path, 
         "A new pier opened in Velport on Monday, the harbour master said. " * 5 + "</p></article></body></html>"
     monkeypatch.setattr("trafilatura.fetch_url", lambda url: page if "good" in url else None)
     report, _ = client.predict("https://good.example/pier\nhttps://bad.example/x", api_name="/add_urls")
-    assert "added 1" in report and "could not fetch https://bad.example/x" in report
+    assert "added 1" in report and "could not fetch https://bad.example/x" in unescape(report)
 
     with pytest.raises(Exception, match="not in the list of choices"):  # only the installed models can be chosen
         client.predict("nonexistent-model", api_name="/model")

@@ -362,40 +362,54 @@ def build_app(archive: Archive):
 
 
 def launch(app, host: str = "127.0.0.1", port: int = 7860, queue_size: int = QUEUE_SIZE, **options):
-    """Start the server with newsrag's settings: one generation at a time with at most ``queue_size``
-    waiting, no sharing, 50 MB uploads."""
+    """Start Gradio's own server with newsrag's settings: one generation at a time with at most
+    ``queue_size`` waiting, no sharing, 50 MB uploads. It checks no Host header (`serve` does)."""
     app.queue(default_concurrency_limit=1, max_size=queue_size)
     return app.launch(server_name=host, server_port=port, share=False, show_error=False, max_file_size="50mb",
                       js=LINK_CITATIONS, **options)
 
 
 def serve(archive: Archive, host: str = "127.0.0.1", port: int = 7860, api: bool = False, api_token: str | None = None,
-          auth: tuple[str, str] | None = None, allowed_hosts: Sequence[str] | None = None, **options) -> None:
-    """Load the model, then serve the chat until interrupted (asking for ``auth``, a user name and
-    password, when given); with ``api``, the HTTP API of `ui.api` under ``/v1`` on the same port,
-    which takes ``api_token`` or that password and answers only ``allowed_hosts`` (None: any).
+          auth: tuple[str, str] | None = None, allowed_hosts: Sequence[str] | None = None) -> None:
+    """Load the model, then serve the chat until interrupted, asking for ``auth`` (a user name and
+    password) when given and answering only ``allowed_hosts`` (None: any); with ``api``, the HTTP
+    API of `ui.api` under ``/v1`` on the same port, which takes ``api_token`` or that password.
     It binds the address it is given: `ui.network` decides whether it may."""
+    import uvicorn
+
     archive.warm()  # the first visitor should not wait for the model to load
     app = build_app(archive)
     print(f"newsrag chat on http://{host}:{port}", flush=True)
-    if not api:
-        launch(app, host, port, auth=auth, **options)
-        return
-    import uvicorn
-
-    print(f"newsrag API on http://{host}:{port}/v1 (schema: /openapi.json)", flush=True)
-    uvicorn.run(with_api(archive, app, api_token, auth=auth, allowed_hosts=allowed_hosts), host=host, port=port,
-                log_level="warning")
+    if api:
+        print(f"newsrag API on http://{host}:{port}/v1 (schema: /openapi.json)", flush=True)
+        server = with_api(archive, app, api_token, auth=auth, allowed_hosts=allowed_hosts)
+    else:
+        server = alone(app, auth=auth, allowed_hosts=allowed_hosts)
+    uvicorn.run(server, host=host, port=port, log_level="warning")
 
 
 def with_api(archive: Archive, app, api_token: str | None = None, auth: tuple[str, str] | None = None,
              allowed_hosts: Sequence[str] | None = None, queue_size: int = QUEUE_SIZE):
     """The HTTP API of `ui.api` with the browser app mounted at ``/``, as one ASGI app; ``auth``
     guards both (the API also takes ``api_token``)."""
-    import gradio as gr
-
     from .api import create_app
 
-    server = create_app(archive, token=api_token, auth=auth, allowed_hosts=allowed_hosts)
+    return _mounted(create_app(archive, token=api_token, auth=auth, allowed_hosts=allowed_hosts), app, auth, queue_size)
+
+
+def alone(app, auth: tuple[str, str] | None = None, allowed_hosts: Sequence[str] | None = None, queue_size: int = QUEUE_SIZE):
+    """The browser app alone as an ASGI app, answering only ``allowed_hosts`` (None: any)."""
+    from fastapi import FastAPI
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    server = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    if allowed_hosts is not None:
+        server.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    return _mounted(server, app, auth, queue_size)
+
+
+def _mounted(server, app, auth: tuple[str, str] | None, queue_size: int):
+    import gradio as gr
+
     app.queue(default_concurrency_limit=1, max_size=queue_size)
     return gr.mount_gradio_app(server, app, path="/", max_file_size="50mb", js=LINK_CITATIONS, show_error=False, auth=auth)

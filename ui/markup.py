@@ -14,9 +14,10 @@ import re
 from urllib.parse import quote, urlsplit
 
 LINK_SCHEMES = ("http", "https")
-_MARKDOWN = r"\`*_{}[]()#+!|~$@"  # '@' too: GFM would link an e-mail address (mailto:)
+_MARKDOWN = r"\`*_{}[]()#+!|~$@:"  # ':' and '@' too: GFM would link a bare address (http://, mailto:)
 _HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 _SPECIAL = re.compile("[" + re.escape(_MARKDOWN + "".join(_HTML)) + "]")
+_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)  # GFM links a bare www.name as well
 _LIST_MARK = re.compile(r"^(\s*)([-=]|\d+[.)])")  # a list item or heading underline when at the start of a line
 _ESCAPED = re.compile(r"\\([" + re.escape(_MARKDOWN + "-=.)") + "])")
 _URL_SAFE = "!#$%&'*+,/:;=?@[]~-._"  # kept as they are in a link's address; others are percent-encoded
@@ -31,7 +32,7 @@ def escape_lines(value: str) -> str:
     """Like `escape`, but each line stays a line (a leading '-', '=' or '1.' is escaped too)."""
     out = []
     for line in value.split("\n"):
-        line = _SPECIAL.sub(lambda m: _HTML.get(m[0]) or "\\" + m[0], line)
+        line = _WWW.sub(r"\1\\.", _SPECIAL.sub(lambda m: _HTML.get(m[0]) or "\\" + m[0], line))
         out.append(_LIST_MARK.sub(lambda m: m[1] + (m[2][:-1] + "\\" + m[2][-1]), line))
     return "\n".join(out)
 
