@@ -20,25 +20,27 @@ _SPECIAL = re.compile("[" + re.escape(_MARKDOWN + "".join(_HTML)) + "]")
 _WWW = re.compile(r"\b(www)\.", re.IGNORECASE)  # GFM links a bare www.name as well
 _LIST_MARK = re.compile(r"^(\s*)([-=]|\d+[.)])")  # a list item or heading underline when at the start of a line
 _ESCAPED = re.compile(r"\\([" + re.escape(_MARKDOWN + "-=.)") + "])")
+_BREAKS = re.compile(r"\r\n?|[\n\v\f\x1c-\x1e\x85\u2028\u2029]")  # what may end a line
 _URL_SAFE = "!#$%&'*+,/:;=?@[]~-._"  # kept as they are in a link's address; others are percent-encoded
 
 
 def escape(value: object) -> str:
     """``value`` as Markdown that shows exactly its characters, on one line (line breaks become spaces)."""
-    return escape_lines(" ".join(str(value).splitlines()))
+    return escape_lines(_BREAKS.sub(" ", str(value)))
 
 
 def escape_lines(value: str) -> str:
-    """Like `escape`, but each line stays a line (a leading '-', '=' or '1.' is escaped too)."""
+    """Like `escape`, but each line stays a line (a leading '-', '=' or '1.' is escaped too); a
+    carriage return is read as a line break."""
     out = []
-    for line in value.split("\n"):
+    for line in _BREAKS.sub("\n", value).split("\n"):
         line = _WWW.sub(r"\1\\.", _SPECIAL.sub(lambda m: _HTML.get(m[0]) or "\\" + m[0], line))
         out.append(_LIST_MARK.sub(lambda m: m[1] + (m[2][:-1] + "\\" + m[2][-1]), line))
     return "\n".join(out)
 
 
 def unescape(markdown: str) -> str:
-    """The text `escape_lines` was given, from what it returned."""
+    """The text `escape_lines` was given (its line breaks as newlines), from what it returned."""
     return html.unescape(_ESCAPED.sub(r"\1", markdown))
 
 
