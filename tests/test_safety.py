@@ -203,6 +203,19 @@ def test_a_public_address_without_a_password_or_token_is_refused(argv, needs, fa
     assert main([*argv, "--insecure-public"], archive=fake_archive) == 0 and len(served) == 1  # said plainly: served
 
 
+def test_the_newsrag_command_refuses_an_open_public_server_before_loading_anything(tmp_path):
+    from .test_cli import newsrag
+
+    clean = {"NEWSRAG_API_TOKEN": "", "NEWSRAG_AUTH": "", "NEWSRAG_INSECURE_PUBLIC": ""}
+    for argv in (["serve", "--host", "0.0.0.0"], ["api", "--host", "0.0.0.0"], ["demo", "--host", "::"]):
+        out = newsrag(*argv, "--archive", tmp_path / "archive", env=clean)
+        assert out.returncode == 1 and out.stderr.startswith("newsrag: error: refusing to serve on ")
+        assert len(out.stderr.strip().splitlines()) == 1 and "--insecure-public" in out.stderr
+    assert not (tmp_path / "archive").exists()  # refused before the archive was opened
+    out = newsrag("serve", "--host", "0.0.0.0", "--archive", tmp_path / "archive", env={**clean, "NEWSRAG_AUTH": "nopassword"})
+    assert out.returncode == 1 and "USER:PASS" in out.stderr
+
+
 def test_protected_or_loopback_servers_start(fake_archive, monkeypatch):
     for name in ("NEWSRAG_API_TOKEN", "NEWSRAG_AUTH", "NEWSRAG_INSECURE_PUBLIC", "NEWSRAG_HOST"):
         monkeypatch.delenv(name, raising=False)
