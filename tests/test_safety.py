@@ -443,3 +443,11 @@ def test_in_a_real_browser_hostile_articles_load_nothing_and_link_nowhere_else(h
     finally:
         app.close()
     assert dialogs == [] and not [u for u in requested if "evil" in u]
+
+
+def test_the_settings_keep_the_password_and_token_out_of_their_printed_form():
+    from ui.config import Config
+
+    config = Config.load({"NEWSRAG_AUTH": "editor:pw-secret", "NEWSRAG_API_TOKEN": "tok-secret"})
+    assert (config.auth, config.api_token) == ("editor:pw-secret", "tok-secret")
+    assert "secret" not in repr(config)

@@ -51,8 +51,8 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 7860  # the browser app's
     api_port: int = 8000  # `newsrag api`'s
-    api_token: str | None = None  # required as a bearer token on the HTTP API when set
-    auth: str | None = None  # USER:PASS the browser app asks for (and the API beside it accepts)
+    api_token: str | None = field(default=None, repr=False)  # required as a bearer token on the HTTP API when set
+    auth: str | None = field(default=None, repr=False)  # USER:PASS the browser app asks for (and the API beside it accepts)
     insecure_public: bool = False  # serve an address other than loopback with no password or token
     allowed_hosts: str | None = None  # Host header names the API accepts, comma-separated; None: loopback's on loopback
     debug: bool = False
