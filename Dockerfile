@@ -1,7 +1,8 @@
 # CPU image by default:   docker build -t newsrag .
 # CUDA image:             docker build -t newsrag:cuda --build-arg CUDA=1 \
 #                           --build-arg BASE=nvidia/cuda:12.6.3-devel-ubuntu24.04 .
-# Run:                    docker run -p 7860:7860 -v newsrag-data:/data newsrag
+# Run:                    docker run -p 7860:7860 -v newsrag-data:/data -e NEWSRAG_AUTH=editor:LONG-PASSWORD newsrag
+# (it serves 0.0.0.0 inside the container, so it refuses to start without NEWSRAG_AUTH)
 ARG BASE=python:3.11-slim
 FROM ${BASE}
 

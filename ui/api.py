@@ -13,46 +13,65 @@ endpoints to ask, ingest and list articles. The schema is served at ``/openapi.j
 - ``POST /v1/ingest``: FORMATS.md article records in a JSON body; the ingest report back.
 - ``GET /v1/articles``: the archive's articles (copies included), newest first, paged.
 
-One answer is generated at a time. A bearer token, when set, is required on every ``/v1``
-route; request bodies over ``max_body`` bytes are refused with 413. Uploading files and
-fetching URLs are left to the browser app and the CLI.
+One answer is generated at a time. A bearer token, or the browser app's user name and
+password (HTTP Basic) when the API is served beside it, is required on every ``/v1`` route when
+set; tokens and passwords are compared in constant time. ``/v1`` request bodies over
+``max_body`` bytes are refused with 413, counted as they arrive (a chunked body too). A chat
+keeps the last `HISTORY_TURNS` earlier messages; longer messages or questions are refused with
+422. With ``allowed_hosts``, other Host headers get 400. Uploading files and fetching URLs are
+left to the browser app and the CLI.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import time
 import uuid
 from datetime import datetime
-from typing import Any, Iterator, Literal
+from typing import Any, Iterator, Literal, Sequence
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
+from pydantic import BaseModel, Field, model_validator
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message as ASGIMessage, Receive, Scope, Send
 
 from rag import Answer, Archive, NewsragError, Reading
 
-from .config import day, day_filters
+from .config import HISTORY_TURNS, day, day_filters
 
 MAX_BODY = 10 * 2**20
+MAX_QUESTION_CHARS = 2_000
+MAX_TURN_CHARS = 8_000  # an earlier question or answer (answers are at most a few thousand characters)
+MAX_MESSAGES = 100  # a whole conversation as a chat client sends it; only the last HISTORY_TURNS are read
+API_PREFIX = "/v1"
 
 
 class Message(BaseModel):
     role: Literal["system", "user", "assistant"]
-    content: str = Field(max_length=20_000)
+    content: str = Field(max_length=MAX_TURN_CHARS)
 
 
 class ChatRequest(BaseModel):
     model: str | None = None
-    messages: list[Message] = Field(min_length=1, max_length=50)
+    messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
     stream: bool = False
     temperature: float | None = None
     max_tokens: int | None = None
 
+    @model_validator(mode="after")
+    def short_question(self) -> ChatRequest:
+        last = self.messages[-1]
+        if last.role == "user" and len(last.content) > MAX_QUESTION_CHARS:
+            raise ValueError(f"the question (the last message) has {len(last.content)} characters; "
+                             f"ask in at most {MAX_QUESTION_CHARS}")
+        return self
+
 
 class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=2_000)
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     top_k: int | None = Field(None, ge=1, le=20)
     since: str | None = Field(None, description="YYYY-MM-DD: only articles published on or after this day")
     until: str | None = Field(None, description="YYYY-MM-DD: only articles published on or before this day")
@@ -84,21 +103,75 @@ class IngestRequest(BaseModel):
     articles: list[ArticleIn] = Field(min_length=1, max_length=10_000)
 
 
-def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_BODY) -> FastAPI:
-    """The API over ``archive``; ``token`` requires ``Authorization: Bearer TOKEN``."""
+class BodyLimit:
+    """ASGI middleware: a request under ``prefix`` whose body (declared or as it streams in) is
+    over ``max_body`` bytes gets 413 before the app reads any of it. Bodies are read whole first,
+    so it suits JSON routes, not uploads."""
+
+    def __init__(self, app: ASGIApp, max_body: int, prefix: str = API_PREFIX):
+        self.app, self.max_body, self.prefix = app, max_body, prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > self.max_body:
+            return await self.refuse(scope, receive, send)
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body:
+                return await self.refuse(scope, receive, send)
+        replayed = False
+
+        async def replay() -> ASGIMessage:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse({"detail": f"request body over {self.max_body} bytes; send less"}, status_code=413,
+                                headers={"Connection": "close"})
+        await response(scope, receive, send)
+
+
+def same(given: str, expected: str) -> bool:
+    """Whether two secrets are equal, in time that does not depend on where they differ."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_BODY, auth: tuple[str, str] | None = None,
+               allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+    """The API over ``archive``. ``token`` requires ``Authorization: Bearer TOKEN``, ``auth`` (user,
+    password) accepts HTTP Basic with them; either one will do when both are set. ``allowed_hosts``
+    (None: any) are the Host header names answered."""
     app = FastAPI(title="newsrag", version="1", description="Questions about a news archive, answered with citations.")
     bearer = HTTPBearer(auto_error=False)
+    basic = HTTPBasic(auto_error=False) if auth else (lambda: None)  # a stray Basic header is no error without ``auth``
+    schemes = ", ".join(s for s, on in (("Bearer", token), ('Basic realm="newsrag"', auth)) if on)
 
-    def authorized(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
-        if token and (credentials is None or credentials.credentials != token):
-            raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+    def authorized(bearer_given: HTTPAuthorizationCredentials | None = Depends(bearer),
+                   basic_given: HTTPBasicCredentials | None = Depends(basic)) -> None:
+        if not token and not auth:
+            return
+        if token and bearer_given is not None and same(bearer_given.credentials, token):
+            return
+        if auth and basic_given is not None and same(basic_given.username, auth[0]) & same(basic_given.password, auth[1]):
+            return
+        wanted = " or ".join(w for w, on in (("bearer token", token), ("user name and password", auth)) if on)
+        raise HTTPException(401, f"missing or wrong {wanted}", headers={"WWW-Authenticate": schemes})
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > max_body):
-            return JSONResponse({"detail": f"request body over {max_body} bytes"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_body=max_body)
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
 
     @app.exception_handler(NewsragError)
     async def newsrag_error(request: Request, exc: NewsragError):
@@ -112,7 +185,7 @@ def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_B
         turns = [m.model_dump() for m in req.messages if m.role != "system"]
         if not turns or turns[-1]["role"] != "user":
             raise HTTPException(400, "the last message must be the user's question")
-        question, history = turns[-1]["content"], turns[:-1]
+        question, history = turns[-1]["content"], turns[:-1][-HISTORY_TURNS:]
         if not question.strip():
             raise HTTPException(400, "the question is empty")
         cid, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), req.model or "newsrag"
@@ -182,10 +255,12 @@ def _day(text: str | None) -> datetime | None:
     return day(text) if text else None
 
 
-def serve(archive: Archive, host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> None:
-    """Load the models, then serve the API until interrupted."""
+def serve(archive: Archive, host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
+          allowed_hosts: Sequence[str] | None = None) -> None:
+    """Load the models, then serve the API until interrupted (on whatever address it is given:
+    `ui.network` decides whether it may)."""
     import uvicorn
 
     archive.warm()
     print(f"newsrag API on http://{host}:{port}/v1 (schema: /openapi.json)", flush=True)
-    uvicorn.run(create_app(archive, token=token), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(archive, token=token, allowed_hosts=allowed_hosts), host=host, port=port, log_level="warning")

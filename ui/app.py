@@ -6,11 +6,13 @@ switch. Fetching URLs is the app's only network use, and happens only when asked
 
 from __future__ import annotations
 
-from typing import Iterator
+from pathlib import Path
+from typing import Iterator, Sequence
 
-from rag import Answer, Archive, Filters, InputError, NewsragError, Reading
+from rag import Answer, Archive, Filters, InputError, NewsragError, Reading, models
 
-from .config import day, day_filters
+from .config import HISTORY_TURNS, day, day_filters
+from .markup import LINK_SCHEMES, escape, escape_lines, link, unescape
 
 EXAMPLES = [
     "What is the planned daily capacity of the Villamar desalination plant?",
@@ -42,6 +44,8 @@ LINK_CITATIONS = """
 """
 
 
+QUEUE_SIZE = 20  # questions waiting for the one being answered; more are refused with "queue is full"
+
 SEARCHING = "_Searching the archive…_"
 READING = "**Reading:** _the passages the answer is being written from; its cited sources replace them when it is done._\n"
 WIDENED = ("ℹ _Some passages are from outside the dates or outlets the question names: "
@@ -52,27 +56,26 @@ def sources_markdown(answer: Answer) -> str:
     """The cited passages as Markdown: number, title, outlet, date, link, the passage with the
     sentences that answer the question and those the answer quotes in bold, other outlets that ran
     the story, withdrawn sentences, for an abstention the closest passages, and a note when passages come from outside the question's filters."""
-    lines = [f"⚠ _Withdrawn, its sources do not back it:_ {s}\n" for s in answer.unsupported] + ([WIDENED] if answer.widened else [])
+    lines = [f"⚠ _Withdrawn, its sources do not back it:_ {escape(s)}\n" for s in answer.unsupported] + ([WIDENED] if answer.widened else [])
     if answer.closest:
         lines.append("_The closest passages (they do not answer the question):_\n")
         for c in answer.closest:
-            title = f"[{c.title}]({c.url})" if c.url else c.title
-            lines.append(f"**[{c.n}]** {title}" + (f" — {c.about}" if c.about else "") + f"\n> {c.quote}\n")
+            lines.append(f"**[{c.n}]** {link(c.title, c.url)}" + (f" — {escape(c.about)}" if c.about else "") + f"\n> {escape(c.quote)}\n")
         return "\n".join(lines)
     if not answer.citations:
         return "\n".join(lines + ["_No sources cited._"])
     for c in answer.citations:
-        title = f"[{c.title}]({c.url})" if c.url else c.title
         passage = _bold(c.passage or c.quote, [c.quote, *c.evidence] if c.quote != c.passage else list(c.evidence))
-        lines.append(f'<span id="source-{c.n}"></span>**[{c.n}]** {title}' + (f" — {c.about}" if c.about else "") + f"\n> {passage}\n")
+        lines.append(f'<span id="source-{c.n}"></span>**[{c.n}]** {link(c.title, c.url)}' + (f" — {escape(c.about)}" if c.about else "")
+                     + f"\n> {passage}\n")
         for alt in c.alternates:
-            link = f"[{alt['source'] or alt['id']}]({alt['url']})" if alt["url"] else (alt["source"] or alt["id"])
-            lines.append(f"  _also published by_ {link}" + (f", {alt['published_at']}" if alt["published_at"] else "") + "\n")
+            lines.append(f"  _also published by_ {link(alt['source'] or alt['id'], alt['url'])}"
+                         + (f", {escape(alt['published_at'])}" if alt["published_at"] else "") + "\n")
     return "\n".join(lines)
 
 
 def _bold(passage: str, parts: list[str]) -> str:
-    """``passage`` on one line with each of ``parts`` found in it in bold (overlapping ones merged)."""
+    """``passage`` escaped, on one line, with each of ``parts`` found in it in bold (overlapping ones merged)."""
     spans = sorted((i, i + len(p)) for p in parts if p and (i := passage.find(p)) >= 0)
     merged: list[list[int]] = []
     for start, end in spans:
@@ -82,21 +85,22 @@ def _bold(passage: str, parts: list[str]) -> str:
             merged.append([start, end])
     out, at = "", 0
     for start, end in merged:
-        out += passage[at:start] + f"**{passage[start:end].strip()}**" + (" " if passage[start:end].endswith(" ") else "")
+        out += escape(passage[at:start]) + f"**{escape(passage[start:end].strip())}**" + (" " if passage[start:end].endswith(" ") else "")
         at = end
-    return (out + passage[at:]).replace("\n", " ")
+    return out + escape(passage[at:])
 
 
 def _history(history: list) -> list[dict]:
-    """Gradio's chat history as plain ``{"role", "content"}`` text messages."""
+    """Gradio's chat history as plain ``{"role", "content"}`` text messages (the answers as the
+    archive gave them, before they were escaped for the page), the last `HISTORY_TURNS` of them."""
     out = []
     for turn in history or []:
         content = turn.get("content") if isinstance(turn, dict) else None
         if isinstance(content, list):  # structured content: keep its text parts
             content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
         if isinstance(content, str) and content and not content.startswith("Error: "):
-            out.append({"role": turn["role"], "content": content})
-    return out[-6:]
+            out.append({"role": turn["role"], "content": unescape(content) if turn.get("role") == "assistant" else content})
+    return out[-HISTORY_TURNS:]
 
 
 def parse_day(value: str | None, field: str):
@@ -118,7 +122,7 @@ def respond(
     archive: Archive, message: str, history: list | None = None, since: str = "", until: str = "", outlets=(),
     language: str = "", as_of: str = "", top_k: float | None = None, show_passages: bool = False,
 ) -> Iterator[tuple[str, str]]:
-    """(answer so far, sources markdown) pairs; errors become a readable message.
+    """(answer so far, sources markdown) pairs, both escaped for the page; errors become a readable message.
 
     The sources panel shows the passages being read as soon as retrieval is done, while the
     answer is still empty, and the answer's cited sources once it is final."""
@@ -133,15 +137,15 @@ def respond(
                 sources = sources_markdown(item)
                 if show_passages:
                     sources += "\n\n" + passages_markdown(item)
-                yield item.text, sources
+                yield escape_lines(item.text), sources
                 return
             if isinstance(item, Reading):
                 reading = reading_markdown(item)
             else:
                 text += item
-            yield text, reading
+            yield escape_lines(text), reading
     except NewsragError as e:
-        yield f"Error: {e}", ""
+        yield f"Error: {escape(e)}", ""
 
 
 def reading_markdown(reading: Reading) -> str:
@@ -149,19 +153,18 @@ def reading_markdown(reading: Reading) -> str:
     sentence closest to the question. Numbered as in the prompt, so that the streamed ``[n]`` link to them."""
     lines = [READING]
     for c in reading.passages:
-        title = f"[{c.title}]({c.url})" if c.url else c.title
-        lines.append(f'<span id="source-{c.n}"></span>**[{c.n}]** {title}' + (f" — {c.about}" if c.about else "")
-                     + (f"\n> {c.quote}\n" if c.quote else "\n"))
+        lines.append(f'<span id="source-{c.n}"></span>**[{c.n}]** {link(c.title, c.url)}' + (f" — {escape(c.about)}" if c.about else "")
+                     + (f"\n> {escape(c.quote)}\n" if c.quote else "\n"))
     return "\n".join(lines) if reading.passages else "_Nothing in the archive matches the question._"
 
 
 def passages_markdown(answer: Answer) -> str:
     """Every retrieved passage, for checking what the model was given."""
-    lines = [f"#### Retrieved passages (searched for: {answer.searched or answer.question})"]
+    lines = [f"#### Retrieved passages (searched for: {escape(answer.searched or answer.question)})"]
     for hit in answer.hits:
         source = hit.chunk.source
-        lines.append(f"{hit.rank}. **{source.title or hit.chunk.article_id}** — {source.outlet} "
-                     f"{source.day} (score {hit.score:.4f})\n   > {hit.chunk.text[:400]}")
+        lines.append(f"{hit.rank}. **{escape(source.title or hit.chunk.article_id)}** — {escape(source.outlet)} "
+                     f"{escape(source.day)} (score {hit.score:.4f})\n   > {escape(hit.chunk.text[:400])}")
     return "\n".join(lines)
 
 
@@ -169,10 +172,10 @@ def overview_markdown(archive: Archive) -> str:
     o = archive.overview()
 
     def table(title: str, counts: dict) -> str:
-        return f"| {title} | articles |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in counts.items())
+        return f"| {title} | articles |\n|---|---|\n" + "\n".join(f"| {escape(k)} | {v} |" for k, v in counts.items())
 
     recent = "\n".join(
-        f"- {a['published_at'] or 'undated'} · {a['source'] or '?'} · " + (f"[{a['title']}]({a['url']})" if a["url"] else a["title"])
+        f"- {escape(a['published_at'] or 'undated')} · {escape(a['source'] or '?')} · {link(a['title'], a['url'])}"
         for a in o["recent"]
     )
     return (f"**{o['articles']} articles** ({o['copies']} recorded as copies of another outlet's)\n\n"
@@ -181,21 +184,40 @@ def overview_markdown(archive: Archive) -> str:
 
 
 def add_files(archive: Archive, files: list | None, progress=None) -> str:
-    """Copy uploaded files into ``<archive>/uploads`` and ingest them; the report as Markdown."""
+    """Copy uploaded files of the types newsrag reads into ``<archive>/uploads`` and ingest them;
+    the report as Markdown. Other files are not kept, nor are those without one usable article
+    (a file with some unusable records stays, for its usable ones)."""
     import shutil
-    from pathlib import Path
+
+    from index.load import SUFFIXES, load, suffix_of
+    from index.types import Problem
 
     if not files:
         return "_Choose files to add._"
     folder = archive.path / "uploads"
     folder.mkdir(exist_ok=True)
-    paths = []
+    paths, refused = [], []
     for f in files:
         source = Path(f if isinstance(f, str) else f.name)
+        if suffix_of(source) not in SUFFIXES:
+            refused.append(f"\n- {escape(source.name)}: not a file type newsrag reads; add {escape(', '.join(sorted(SUFFIXES)))} files")
+            continue
+        problems = []
+        for item in load([source]):  # read up to its first article
+            if not isinstance(item, Problem):
+                break
+            problems.append(Problem(source.name, item.line, item.reason))
+        else:
+            refused += [f"\n- {escape(problem)}" for problem in problems] or [f"\n- {escape(source.name)}: no article in it"]
+            if source.parent.resolve() == folder.resolve():  # fetched into the folder: not kept either
+                source.unlink()
+            continue
         target = folder / source.name  # only the name: an upload cannot write outside the archive
         if source.resolve() != target.resolve():
             shutil.copyfile(source, target)
         paths.append(target)
+    if not paths:
+        return "**Nothing added.**\n\nSkipped:" + "".join(refused)
     done = []
 
     def on_article(article):
@@ -204,8 +226,8 @@ def add_files(archive: Archive, files: list | None, progress=None) -> str:
             progress((len(done), None), desc=f"indexed {len(done)} article(s)")
 
     report = archive.ingest(paths, on_article=on_article)
-    errors = "".join(f"\n- {p}" for p in report.errors)
-    return f"**{report.summary()}**" + (f"\n\nSkipped:{errors}" if errors else "")
+    errors = "".join(refused) + "".join(f"\n- {escape(p)}" for p in report.errors)
+    return f"**{escape(report.summary())}**" + (f"\n\nSkipped:{errors}" if errors else "")
 
 
 def search_markdown(archive: Archive, query: str, limit: int = 20) -> str:
@@ -219,16 +241,17 @@ def search_markdown(archive: Archive, query: str, limit: int = 20) -> str:
             continue
         seen.add(chunk.article_id)
         source = chunk.source
-        title = f"[{source.title or chunk.article_id}]({source.url})" if source.url else (source.title or chunk.article_id)
-        lines.append(f"- {source.day or 'undated'} · {source.outlet or '?'} · {title}")
+        lines.append(f"- {escape(source.day or 'undated')} · {escape(source.outlet or '?')} · {link(source.title or chunk.article_id, source.url)}")
         if len(lines) == limit:
             break
     return "\n".join(lines) or "_Nothing in the archive matches._"
 
 
 def fetch_urls(archive: Archive, text: str, progress=None) -> str:
-    """Download feed or page URLs into ``<archive>/uploads`` and ingest them."""
+    """Download http(s) feed or page URLs into ``<archive>/uploads`` and ingest them."""
     import hashlib
+    import html
+    from urllib.parse import urlsplit
 
     import trafilatura
 
@@ -236,40 +259,56 @@ def fetch_urls(archive: Archive, text: str, progress=None) -> str:
     folder.mkdir(exist_ok=True)
     paths, failed = [], []
     for url in [u.strip() for u in (text or "").splitlines() if u.strip()]:
+        if urlsplit(url).scheme.lower() not in LINK_SCHEMES:
+            failed.append(url)
+            continue
         data = trafilatura.fetch_url(url)
         if not data:
             failed.append(url)
             continue
         is_feed = data.lstrip()[:200].lower().startswith(("<?xml", "<rss", "<feed")) and "<html" not in data[:500].lower()
         path = folder / f"{hashlib.sha1(url.encode()).hexdigest()[:12]}{'.xml' if is_feed else '.html'}"
-        path.write_text(data if is_feed else data.replace("<head>", f'<head><link rel="canonical" href="{url}">', 1), encoding="utf-8")
+        path.write_text(data if is_feed else data.replace("<head>", f'<head><link rel="canonical" href="{html.escape(url)}">', 1), encoding="utf-8")
         paths.append(path)
     report = add_files(archive, [str(p) for p in paths], progress) if paths else "_Nothing fetched._"
-    return report + "".join(f"\n- could not fetch {u}; check the address and the network" for u in failed)
+    return report + "".join(f"\n- could not fetch {escape(u)}; check the address (http or https) and the network" for u in failed)
 
 
 def _model_name(archive: Archive) -> str:
     return archive.model_name or "not loaded yet (loads on the first question)"
 
 
+def installed_models(models_dir: Path) -> list[str]:
+    """The names of the models installed in ``models_dir``: the only ones the browser may choose."""
+    return [name for name, spec in models.MODELS.items() if (models_dir / spec.filename).is_file()]
+
+
 def use_model(archive: Archive, name: str) -> str:
-    """Switch the answering model (loaded now); a readable message either way."""
+    """Switch the answering model to an installed one (loaded now); a readable message either way.
+    Files named by a path are not loaded here: those are for ``--model`` when the server starts."""
     if not name:
-        return f"Current model: {_model_name(archive)}"
+        return f"Current model: {escape(_model_name(archive))}"
+    choices = installed_models(archive.models_dir)
+    if name not in choices:
+        return (f"Error: {escape(name)} is not an installed model; choose one of: {escape(', '.join(choices) or 'none')} "
+                "(install others with: newsrag models install NAME)")
     try:
-        return f"Current model: {archive.use_model(name)}"
+        return f"Current model: {escape(archive.use_model(name))}"
     except NewsragError as e:
-        return f"Error: {e}"
+        return f"Error: {escape(e)}"
 
 
 def build_app(archive: Archive):
-    """The browser app over ``archive``; Gradio's analytics (and its version check) are off."""
+    """The browser app over ``archive``; Gradio's analytics (and its version check) are off.
+    Everything it shows from articles goes through `ui.markup`; no LaTeX is rendered."""
     import gradio as gr
+
+    from index.load import SUFFIXES
 
     with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
         gr.Markdown("## newsrag\nAsk the news archive. Answers cite the passages they rest on.")
         with gr.Tab("Chat"):
-            sources = gr.Markdown("_Sources appear here._", elem_id="sources", render=False)
+            sources = gr.Markdown("_Sources appear here._", elem_id="sources", render=False, latex_delimiters=[])
             with gr.Accordion("Filters and settings", open=False):
                 with gr.Row():
                     since = gr.Textbox("", label="Since (YYYY-MM-DD)", elem_id="since")
@@ -287,16 +326,18 @@ def build_app(archive: Archive):
                     yield text or [], shown  # no message at all (rather than an empty one) until the answer starts
 
             gr.ChatInterface(
-                chat, additional_inputs=[since, until, outlets, language, as_of, top_k, show], additional_outputs=[sources],
+                chat, chatbot=gr.Chatbot(label="Chatbot", scale=1, latex_delimiters=[]),
+                additional_inputs=[since, until, outlets, language, as_of, top_k, show], additional_outputs=[sources],
                 examples=[[e] for e in EXAMPLES], run_examples_on_click=False, api_name="chat", analytics_enabled=False,
             )
             gr.Markdown("### Sources")
             sources.render()
         with gr.Tab("Archive"):
-            overview = gr.Markdown(overview_markdown(archive), elem_id="overview")
+            overview = gr.Markdown(overview_markdown(archive), elem_id="overview", latex_delimiters=[])
             gr.Button("Refresh").click(lambda: overview_markdown(archive), outputs=overview, api_name="overview")
-            upload = gr.File(label="Add files (JSONL, text, HTML, RSS/Atom, WARC)", file_count="multiple")
-            report = gr.Markdown()
+            upload = gr.File(label="Add files (JSONL, text, HTML, RSS/Atom, WARC)", file_count="multiple",
+                             file_types=sorted(SUFFIXES))
+            report = gr.Markdown(latex_delimiters=[])
 
             def add(files, progress=gr.Progress()):
                 return add_files(archive, files, progress), overview_markdown(archive)
@@ -311,45 +352,64 @@ def build_app(archive: Archive):
 
             fetch.click(add_urls, inputs=urls, outputs=[report, overview], api_name="add_urls")
             query = gr.Textbox(label="Search the archive (words in titles and passages)", elem_id="archive-search")
-            found = gr.Markdown()
+            found = gr.Markdown(latex_delimiters=[])
             query.submit(lambda q: search_markdown(archive, q), inputs=query, outputs=found, api_name="search")
         with gr.Tab("Settings"):
-            model = gr.Dropdown(["default", "small"], value=None, allow_custom_value=True,
-                                label="Model: default, small, or the path of a .gguf file")
-            model_status = gr.Markdown(f"Current model: {_model_name(archive)}")
+            model = gr.Dropdown(installed_models(archive.models_dir), value=None, label="Model (those installed)")
+            model_status = gr.Markdown(f"Current model: {escape(_model_name(archive))}", latex_delimiters=[])
             model.change(lambda name: use_model(archive, name), inputs=model, outputs=model_status, api_name="model")
     return app
 
 
-def launch(app, host: str = "127.0.0.1", port: int = 7860, **options):
-    """Start the server with newsrag's settings: one generation at a time, no sharing, 50 MB uploads."""
-    app.queue(default_concurrency_limit=1)
+def launch(app, host: str = "127.0.0.1", port: int = 7860, queue_size: int = QUEUE_SIZE, **options):
+    """Start Gradio's own server with newsrag's settings: one generation at a time with at most
+    ``queue_size`` waiting, no sharing, 50 MB uploads. It checks no Host header (`serve` does)."""
+    app.queue(default_concurrency_limit=1, max_size=queue_size)
     return app.launch(server_name=host, server_port=port, share=False, show_error=False, max_file_size="50mb",
                       js=LINK_CITATIONS, **options)
 
 
 def serve(archive: Archive, host: str = "127.0.0.1", port: int = 7860, api: bool = False, api_token: str | None = None,
-          **options) -> None:
-    """Load the model, then serve the chat until interrupted; with ``api``, the HTTP API of
-    `ui.api` under ``/v1`` on the same port."""
+          auth: tuple[str, str] | None = None, allowed_hosts: Sequence[str] | None = None) -> None:
+    """Load the model, then serve the chat until interrupted, asking for ``auth`` (a user name and
+    password) when given and answering only ``allowed_hosts`` (None: any); with ``api``, the HTTP
+    API of `ui.api` under ``/v1`` on the same port, which takes ``api_token`` or that password.
+    It binds the address it is given: `ui.network` decides whether it may."""
+    import uvicorn
+
     archive.warm()  # the first visitor should not wait for the model to load
     app = build_app(archive)
     print(f"newsrag chat on http://{host}:{port}", flush=True)
-    if not api:
-        launch(app, host, port, **options)
-        return
-    import uvicorn
+    if api:
+        print(f"newsrag API on http://{host}:{port}/v1 (schema: /openapi.json)", flush=True)
+        server = with_api(archive, app, api_token, auth=auth, allowed_hosts=allowed_hosts)
+    else:
+        server = alone(app, auth=auth, allowed_hosts=allowed_hosts)
+    uvicorn.run(server, host=host, port=port, log_level="warning")
 
-    print(f"newsrag API on http://{host}:{port}/v1 (schema: /openapi.json)", flush=True)
-    uvicorn.run(with_api(archive, app, api_token, auth=options.get("auth")), host=host, port=port, log_level="warning")
 
-
-def with_api(archive: Archive, app, api_token: str | None = None, auth=None):
-    """The HTTP API of `ui.api` with the browser app mounted at ``/``, as one ASGI app."""
-    import gradio as gr
-
+def with_api(archive: Archive, app, api_token: str | None = None, auth: tuple[str, str] | None = None,
+             allowed_hosts: Sequence[str] | None = None, queue_size: int = QUEUE_SIZE):
+    """The HTTP API of `ui.api` with the browser app mounted at ``/``, as one ASGI app; ``auth``
+    guards both (the API also takes ``api_token``)."""
     from .api import create_app
 
-    server = create_app(archive, token=api_token)
-    app.queue(default_concurrency_limit=1)
+    return _mounted(create_app(archive, token=api_token, auth=auth, allowed_hosts=allowed_hosts), app, auth, queue_size)
+
+
+def alone(app, auth: tuple[str, str] | None = None, allowed_hosts: Sequence[str] | None = None, queue_size: int = QUEUE_SIZE):
+    """The browser app alone as an ASGI app, answering only ``allowed_hosts`` (None: any)."""
+    from fastapi import FastAPI
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    server = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    if allowed_hosts is not None:
+        server.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    return _mounted(server, app, auth, queue_size)
+
+
+def _mounted(server, app, auth: tuple[str, str] | None, queue_size: int):
+    import gradio as gr
+
+    app.queue(default_concurrency_limit=1, max_size=queue_size)
     return gr.mount_gradio_app(server, app, path="/", max_file_size="50mb", js=LINK_CITATIONS, show_error=False, auth=auth)

@@ -118,8 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
                 p.add_argument("--port", type=int, help="port (default 7860, or $NEWSRAG_PORT)")
             p.add_argument("--token", dest="api_token", metavar="TOKEN",
                            help="require Authorization: Bearer TOKEN on the HTTP API (default: $NEWSRAG_API_TOKEN)")
+            p.add_argument("--allowed-hosts", metavar="NAME,...",
+                           help="Host header names the HTTP API answers, e.g. news.example,*.example.org, or * for any "
+                                "(default: localhost, 127.0.0.1 and [::1] when bound to loopback, any otherwise)")
+            p.add_argument("--insecure-public", action="store_true", default=None,
+                           help="serve an address other than loopback with no password or token (only on a network "
+                                "where every client is trusted)")
         if name in ("serve", "demo"):
-            p.add_argument("--auth", metavar="USER:PASS", help="ask for this user name and password in the browser")
+            p.add_argument("--auth", metavar="USER:PASS",
+                           help="ask for this user name and password in the browser; the API beside it takes them too "
+                                "(default: $NEWSRAG_AUTH)")
             p.add_argument("--api", action="store_true", help="also serve the HTTP API under /v1 on the same port")
 
     command("doctor", cmd_doctor, "show versions, CPU and GPU support, models and the archive")
@@ -344,22 +352,35 @@ def _auth(value: str | None):
         return None
     user, sep, password = value.partition(":")
     if not sep or not user or not password:
-        raise InputError("--auth takes USER:PASS, e.g. --auth editor:s3cret")
+        raise InputError("--auth (or $NEWSRAG_AUTH) takes USER:PASS, e.g. --auth editor:s3cret")
     return (user, password)
+
+
+def _browser_options(args, config: Config) -> dict:
+    """`ui.app.serve`'s options from the flags, once the address is known to be allowed."""
+    from .network import Exposure, allowed_hosts
+
+    auth = _auth(config.auth)
+    Exposure(config.host, auth is not None, config.insecure_public).check("--auth USER:PASS (or $NEWSRAG_AUTH)")
+    return {"host": config.host, "port": config.port, "auth": auth, "api": args.api,
+            "api_token": config.api_token if args.api else None, "allowed_hosts": allowed_hosts(config.host, config.allowed_hosts)}
 
 
 def cmd_serve(args, config: Config, opener: Opener) -> int:
     from .app import serve
 
-    serve(opener(), host=config.host, port=config.port, auth=_auth(args.auth),
-          api_token=config.api_token if args.api else None, api=args.api)
+    options = _browser_options(args, config)
+    serve(opener(), **options)
     return 0
 
 
 def cmd_api(args, config: Config, opener: Opener) -> int:
     from .api import serve
+    from .network import Exposure, allowed_hosts
 
-    serve(opener(), host=config.host, port=config.api_port, token=config.api_token)
+    Exposure(config.host, bool(config.api_token), config.insecure_public).check("--token TOKEN (or $NEWSRAG_API_TOKEN)")
+    serve(opener(), host=config.host, port=config.api_port, token=config.api_token,
+          allowed_hosts=allowed_hosts(config.host, config.allowed_hosts))
     return 0
 
 
@@ -368,11 +389,11 @@ def cmd_demo(args, config: Config, opener: Opener) -> int:
 
     from .app import serve
 
+    options = _browser_options(args, config)
     archive = opener(create=True)
     report = archive.ingest(sample_files())
     print(f"sample archive in {archive.path}: {report.summary()}", flush=True)
-    serve(archive, host=config.host, port=config.port, auth=_auth(args.auth),
-          api_token=config.api_token if args.api else None, api=args.api)
+    serve(archive, **options)
     return 0
 
 

@@ -30,6 +30,9 @@ def default_models_dir() -> Path:
     return default_models_dir()
 
 
+HISTORY_TURNS = 6  # earlier messages (three questions and answers) a follow-up is read with, in the browser and the API
+
+
 @dataclass
 class Config:
     archive: Path = field(default_factory=default_archive_dir)
@@ -48,7 +51,10 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 7860  # the browser app's
     api_port: int = 8000  # `newsrag api`'s
-    api_token: str | None = None  # required as a bearer token on the HTTP API when set
+    api_token: str | None = field(default=None, repr=False)  # required as a bearer token on the HTTP API when set
+    auth: str | None = field(default=None, repr=False)  # USER:PASS the browser app asks for (and the API beside it accepts)
+    insecure_public: bool = False  # serve an address other than loopback with no password or token
+    allowed_hosts: str | None = None  # Host header names the API accepts, comma-separated; None: loopback's on loopback
     debug: bool = False
 
     @classmethod
@@ -69,7 +75,7 @@ class Config:
                 raw = int(raw)
             elif f.name == "keyword_weight":
                 raw = float(raw)
-            elif f.name in ("debug", "question_filters"):
+            elif f.name in ("debug", "question_filters", "insecure_public"):
                 raw = str(raw).lower() not in ("0", "false", "no", "off", "")
             values[f.name] = raw
         return cls(**values)
