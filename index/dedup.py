@@ -97,6 +97,8 @@ def _sentences(text: str) -> list[_Sentence]:
 
 
 def _has_counterpart(sentence: _Sentence, others: list[_Sentence]) -> bool:
+    if not sentence.words:  # names and numbers only (a dateline, a byline, a score)
+        return any(sentence.facts & o.facts for o in others)
     return any(len(sentence.words & o.words) >= COUNTERPART * len(sentence.words) for o in others)
 
 
@@ -105,12 +107,16 @@ def same_facts(a: str, b: str) -> bool:
     place, weekday, English month; a sentence's first word too unless it is a function word) that
     only one of them has comes from a sentence the other has no counterpart for, i.e. one the copy
     added or dropped. A sentence's counterpart is a sentence of the other text holding most of its
-    other words (`COUNTERPART`); a sentence of names and numbers only always has one.
+    other words (`COUNTERPART`), or for a sentence of names and numbers only (a dateline, a
+    byline), one sharing any of them.
 
     Not handled: numbers written in words ("two million" against "three million") and lower-case
-    facts (Spanish months and weekdays, "lunes" against "martes") count as wording; a number
-    written with other separators ("1 150" against "1.150") counts as another fact, so such
-    copies are kept apart.
+    facts (Spanish months and weekdays, "lunes" against "martes") count as wording; a sentence of
+    names and numbers only that shares none with the other text ("Ashford 3, Brinton 1" against
+    "Carden 2, Dunmore 0") counts as added, so only the rest of the story tells such texts apart;
+    a number written with other separators ("1 150" against "1.150") counts as another fact, and
+    a rewritten sentence-opening word ("Ferries" against "Boats") as another name, so such copies
+    are kept apart.
     """
     sa, sb = _sentences(a), _sentences(b)
     fa = frozenset().union(*(s.facts for s in sa))
