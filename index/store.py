@@ -148,10 +148,10 @@ class Store:
             return
         got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
         stale = [cid for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True) if meta.get("content_hash") != keep]
-        if stale:
-            self.collection.delete(ids=stale)
+        if stale:  # sentences first: a kill in between leaves stale chunks, which the next call finds again
             if self.sentences is not None:
                 self.sentences.delete(stale)
+            self.collection.delete(ids=stale)
 
     def query(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """The ``k`` nearest chunks within ``filters``, with their cosine similarity, best first."""
