@@ -99,7 +99,6 @@ def ingest(
         else:
             if item.id in latest and item.id not in report.superseded:
                 report.superseded.append(item.id)
-            latest.pop(item.id, None)  # the later record, in its place in the reading order
             latest[item.id] = item
     cleaned = clean(list(latest.values()))
     if on_removed:
@@ -122,9 +121,10 @@ class _Version:
 
 def _version(article: Article, digest: str, thash: str, signature, chunker: Chunker, ingested: int,
              replacing: bool) -> _Version:
-    """``article`` chunked; when it ``replacing`` an earlier version, its chunk ids name this one,
+    """``article`` chunked; when ``replacing`` an earlier version, its chunk ids name this one,
     so that the earlier chunks stay until the new ones are complete."""
-    chunks = [replace(c, ingested_ts=ingested) for c in chunker.split(article)]  # when ingested, beside when published
+    # when ingested, beside when published; the row's hash, which tells this version's chunks from others'
+    chunks = [replace(c, ingested_ts=ingested, content_hash=digest) for c in chunker.split(article)]
     if replacing:
         chunks = [replace(c, id=f"{c.id}~{digest[:12]}") for c in chunks]
     return _Version(article, digest, thash, signature_bytes(signature), chunks)
