@@ -81,8 +81,9 @@ def ingest(
 
     When one run meets the same id with different content, the version read last wins (an
     update file listed after the original) and the id is listed in ``superseded``; records with
-    the same url under other ids are other articles (or copies when their text is the same). All sources are read (and cleaned, which needs
-    every article of an outlet) before anything is embedded. ``on_removed`` receives each
+    the same url under other ids are other articles (or copies when their text is the same).
+    All sources are read (and cleaned, which needs every article of an outlet) before anything
+    is embedded. ``on_removed`` receives each
     article with the boilerplate lines cleaning took out of it, ``on_article`` each article
     indexed, and ``progress`` the number of articles handled so far and in all, after each one.
     """
