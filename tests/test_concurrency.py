@@ -201,3 +201,14 @@ def test_a_killed_writers_leftovers_are_repaired_on_opening_before_any_question(
     assert {m["content_hash"] for m in metas} == {reader.manifest.get("u0").content_hash}
     assert whole(reader)["u0"] == reader.manifest.get("u0").chunks == len(metas)
     assert json.loads((tmp_path / "arch" / "keyword" / "state.json").read_text())["dirty"] is False
+
+
+def test_the_lock_keeps_out_a_second_writer_in_the_same_process_too(tmp_path):
+    archive = open_archive(tmp_path / "arch")
+    source = write_jsonl(tmp_path / "a.jsonl", records("a", 2, seed=1))
+    other = open_archive(tmp_path / "arch", wait=0.2)
+    with archive.write_lock.held():
+        for write in (lambda: other.ingest([source]), lambda: other.remove(["a0"]), other.repair):
+            with pytest.raises(ArchiveError, match="another process is writing to the archive"):
+                write()
+    assert other.ingest([source]).added == 2 and set(whole(archive)) == {"a0", "a1"}
