@@ -212,3 +212,17 @@ def test_the_lock_keeps_out_a_second_writer_in_the_same_process_too(tmp_path):
             with pytest.raises(ArchiveError, match="another process is writing to the archive"):
                 write()
     assert other.ingest([source]).added == 2 and set(whole(archive)) == {"a0", "a1"}
+
+
+@pytest.mark.parametrize("step", [0, 1])
+def test_an_article_updated_into_a_copy_killed_while_its_chunks_go_is_a_copy_with_no_chunks(tmp_path, step):
+    original, other = records("c", 2, seed=9)
+    first = write_jsonl(tmp_path / "first.jsonl", [original, other])
+    update = write_jsonl(tmp_path / "update.jsonl", [{**other, "text": original["text"]}])
+    proc = writer(prepared(tmp_path, first), f"ingest={update}", pause_at=step)
+    reach(proc, "paused")  # its row already says copy: 0, 1 before and after its chunks are deleted
+    kill(proc)
+    archive = open_archive(tmp_path / "arch")
+    assert whole(archive) == {"c0": archive.manifest.get("c0").chunks}
+    assert (archive.manifest.get("c1").state, archive.manifest.get("c1").canonical) == ("copy", "c0")
+    assert archive.ingest([update]).unchanged == 1
