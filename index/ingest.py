@@ -51,7 +51,8 @@ class IngestReport:
         return not self.errors
 
     def summary(self) -> str:
-        later = f"; {len(self.superseded)} ids read twice with different content, the later record kept" if self.superseded else ""
+        n = len(self.superseded)
+        later = f"; {n} id{'s' * (n != 1)} read twice with different content, the later record kept" if n else ""
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"duplicates {self.duplicates}, removed {self.removed}, errors {len(self.errors)} "

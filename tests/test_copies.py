@@ -89,7 +89,7 @@ def test_the_same_id_twice_in_one_file_keeps_the_later_record_and_says_so(tmp_pa
     archive = open_archive(tmp_path / "arch")
     report = archive.ingest([write_jsonl(tmp_path / "x.jsonl", [first, story("other", **OTHERS["all"]), later])])
     assert (report.added, report.superseded) == (2, ["dup"])
-    assert "1 ids read twice with different content, the later record kept" in report.summary()
+    assert report.summary().endswith("; 1 id read twice with different content, the later record kept")
     assert "Brinton" in archive.store.article_text("dup") and "Ashford" not in archive.store.article_text("dup")
     assert set(consistent(archive)) == {"dup", "other"}
 
