@@ -2,21 +2,29 @@
 
 Near-duplicate means the same story with small edits (a syndicated wire copy with another
 headline or an added sentence): word 3-shingles whose estimated Jaccard similarity reaches
-`THRESHOLD`. Translations and rewrites of the same event are different articles here.
+`THRESHOLD`, and the same facts (`same_facts`), so that templated stories (results, budgets,
+weather) about other places or figures are kept apart however alike their wording. Translations
+and rewrites of the same event are different articles here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
+
+from .language import ALL_FUNCTION_WORDS, fold, split_sentences
 
 THRESHOLD = 0.5  # tests/test_ingest.py: the sample's syndicated copies score 0.73, same-story articles at most 0.13
 NUM_PERM = 64
 SHINGLE = 3
 SCHEME = "affine32"  # datasketch's default; stored signatures must be read back with the same one
+COUNTERPART = 0.6  # share of a sentence's words found in one sentence of the other text that makes it a counterpart
 _WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def words(text: str) -> list[str]:
@@ -57,14 +65,68 @@ class NearDuplicates:
         if self._sigs.pop(article_id, None) is not None:
             self._lsh.remove(article_id)
 
-    def find(self, signature) -> str | None:
-        """The most similar indexed article at or above the threshold, or None."""
-        best, score = None, self.threshold
-        for candidate in self._lsh.query(signature):
-            similarity = signature.jaccard(self._sigs[candidate])
-            if similarity >= score:
-                best, score = candidate, similarity
-        return best
+    def candidates(self, signature) -> Iterator[str]:
+        """The indexed articles at or above the threshold, most similar first (their facts unchecked)."""
+        scored = [(signature.jaccard(self._sigs[c]), c) for c in self._lsh.query(signature)]
+        for similarity, candidate in sorted(scored, key=lambda s: (-s[0], s[1])):
+            if similarity >= self.threshold:
+                yield candidate
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    facts: frozenset[str]  # numbers and capitalised words (names, places, days, months)
+    words: frozenset[str]  # its other words, function words left out
+
+
+def _sentences(text: str) -> list[_Sentence]:
+    out = []
+    for sentence in split_sentences(text):
+        facts = {n.replace(",", ".") for n in _NUMBER.findall(sentence)}
+        words = set()
+        for position, word in enumerate(_WORD.findall(sentence)):
+            folded = fold(word)
+            if any(c.isdigit() for c in word):
+                continue
+            if word[0].isupper() and not (position == 0 and folded in ALL_FUNCTION_WORDS):
+                facts.add(folded)
+            elif folded not in ALL_FUNCTION_WORDS:
+                words.add(folded)
+        out.append(_Sentence(frozenset(facts), frozenset(words)))
+    return out
+
+
+def _has_counterpart(sentence: _Sentence, others: list[_Sentence]) -> bool:
+    if not sentence.words:  # names and numbers only (a dateline, a byline, a score)
+        return any(sentence.facts & o.facts for o in others)
+    return any(len(sentence.words & o.words) >= COUNTERPART * len(sentence.words) for o in others)
+
+
+def same_facts(a: str, b: str) -> bool:
+    """Whether two similar texts state the same facts: every number and capitalised word (name,
+    place, weekday, English month; a sentence's first word too unless it is a function word) that
+    only one of them has comes from a sentence the other has no counterpart for, i.e. one the copy
+    added or dropped. A sentence's counterpart is a sentence of the other text holding most of its
+    other words (`COUNTERPART`), or for a sentence of names and numbers only (a dateline, a
+    byline), one sharing any of them.
+
+    Not handled: numbers written in words ("two million" against "three million") and lower-case
+    facts (Spanish months and weekdays, "lunes" against "martes") count as wording; a sentence of
+    names and numbers only that shares none with the other text ("Ashford 3, Brinton 1" against
+    "Carden 2, Dunmore 0") counts as added, so only the rest of the story tells such texts apart;
+    a number written with other separators ("1 150" against "1.150") counts as another fact, and
+    a rewritten sentence-opening word ("Ferries" against "Boats") as another name, so such copies
+    are kept apart.
+    """
+    sa, sb = _sentences(a), _sentences(b)
+    fa = frozenset().union(*(s.facts for s in sa))
+    fb = frozenset().union(*(s.facts for s in sb))
+    return _added(fa - fb, sa, sb) and _added(fb - fa, sb, sa)
+
+
+def _added(extra: frozenset[str], own: list[_Sentence], other: list[_Sentence]) -> bool:
+    """Whether every sentence of ``own`` stating one of the facts ``extra`` has no counterpart in ``other``."""
+    return all(not _has_counterpart(s, other) for s in own if s.facts & extra)
 
 
 def signature_bytes(signature) -> bytes:

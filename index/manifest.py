@@ -1,10 +1,13 @@
 """The archive's manifest: one SQLite row per article, the record ingest and removal trust.
 
 Each row holds the article's content hash, citation fields, ingest time, MinHash signature
-and, for a near or exact copy, the canonical article it was folded into. A row is written as
-``pending`` before its chunks go to the store and becomes ``indexed`` after, so an ingest
-killed in between is repaired by the next one (`Manifest.pending`). Concurrent writers from
-several processes are serialised by SQLite; they are not otherwise coordinated.
+and, for a near or exact copy, the canonical article it was folded into. The chunks of an
+indexed article are those of its row's content hash: a write names the articles it changes in
+the ``writes`` table before touching the store (`begin_write`), switches their rows in one
+transaction once the new chunks are stored, and forgets them when the chunks of other versions
+are deleted (`end_write`); whatever a killed write left is then told apart by the rows alone.
+Rows in the ``pending`` state come from archives of older versions, whose killed ingests left
+them. One writer at a time is the archive's write lock (`index.lock`), not this module's.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ CREATE INDEX IF NOT EXISTS by_text_hash ON articles(text_hash);
 CREATE INDEX IF NOT EXISTS by_canonical ON articles(canonical);
 CREATE INDEX IF NOT EXISTS by_url ON articles(url);
 CREATE INDEX IF NOT EXISTS by_source ON articles(source);
+CREATE TABLE IF NOT EXISTS writes (
+    id TEXT PRIMARY KEY             -- an article whose chunks a write under way is changing
+);
 """
 
 
@@ -126,6 +132,22 @@ class Manifest:
 
     def delete(self, article_ids: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in article_ids])
+
+    def begin_write(self, article_ids: Iterable[str]) -> None:
+        """Name the articles whose chunks are about to change, before the store is touched."""
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT OR IGNORE INTO writes VALUES (?)", [(i,) for i in article_ids])
+        self.db.execute("COMMIT")
+
+    def end_write(self, article_ids: Iterable[str]) -> None:
+        """The articles' chunks are those of their rows again."""
+        self.db.execute("BEGIN")
+        self.db.executemany("DELETE FROM writes WHERE id = ?", [(i,) for i in article_ids])
+        self.db.execute("COMMIT")
+
+    def writing(self) -> list[str]:
+        """The articles a write named and did not finish (it was killed)."""
+        return [r[0] for r in self.db.execute("SELECT id FROM writes ORDER BY id")]
 
     def find(self, key: str) -> list[str]:
         """Article ids whose id or url is ``key``."""

@@ -103,6 +103,9 @@ class SentenceStore:
     def delete_article(self, article_id: str) -> None:
         self.db.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
 
+    def delete(self, chunk_ids: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM sentences WHERE chunk_id = ?", [(i,) for i in chunk_ids])
+
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT chunk_id FROM sentences")}
 

@@ -137,12 +137,21 @@ class Store:
         parts = sorted(zip(got["metadatas"], got["documents"], strict=True), key=lambda p: int(p[0].get("position", 0)))
         return "\n".join(text for _, text in parts)
 
-    def delete_article(self, article_id: str) -> None:
+    def delete_article(self, article_id: str, keep: str | None = None) -> None:
+        """Delete an article's chunks, or with ``keep`` those of its versions whose content hash is not ``keep``."""
         for seen in self._recordings:
             seen.add(article_id)
-        self.collection.delete(where={"article_id": article_id})
-        if self.sentences is not None:
-            self.sentences.delete_article(article_id)
+        if keep is None:
+            self.collection.delete(where={"article_id": article_id})
+            if self.sentences is not None:
+                self.sentences.delete_article(article_id)
+            return
+        got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
+        stale = [cid for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True) if meta.get("content_hash") != keep]
+        if stale:  # sentences first: a kill in between leaves stale chunks, which the next call finds again
+            if self.sentences is not None:
+                self.sentences.delete(stale)
+            self.collection.delete(ids=stale)
 
     def query(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """The ``k`` nearest chunks within ``filters``, with their cosine similarity, best first."""

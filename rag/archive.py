@@ -26,8 +26,9 @@ from typing import Callable, Iterable, Iterator, Sequence
 from index.chunk import Chunker
 from index.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
 from index.errors import ArchiveError
-from index.ingest import IngestReport, adopt, ingest, remove
+from index.ingest import IngestReport, adopt, ingest, needs_repair, remove, repair
 from index.keyword import KeywordFiles
+from index.lock import WRITE_WAIT_S, WriteLock
 from index.manifest import Manifest, entry_dict
 from index.sentences import SentenceStore
 from index.store import COLLECTION, Store, http_client, persistent_client
@@ -62,7 +63,9 @@ class Archive:
     does not read dates and outlets from questions (for comparison runs). ``prompts_dir`` holds
     answer prompt files (``answer.txt``, ``yesno.txt``, ``timeline.txt``) used instead of the package's.
     ``prompt_cache`` is the folder where a local model keeps its prompts' evaluated fixed start
-    for the next process (`LlamaCppLLM`); None keeps nothing.
+    for the next process (`LlamaCppLLM`); None keeps nothing. Every write (ingest, removal,
+    repair) holds the archive's ``write_lock``, whichever process or thread makes it; questions
+    do not take it.
     """
 
     def __init__(
@@ -82,6 +85,7 @@ class Archive:
         question_filters: bool = True,
         prompts_dir: Path | None = None,
         prompt_cache: Path | None = None,
+        write_lock: WriteLock | None = None,
     ):
         self.path = path
         self.store = store
@@ -98,7 +102,7 @@ class Archive:
         self._llm = llm
         self._chunker = chunker
         self._generating = threading.Lock()
-        self._writing = threading.Lock()  # one ingest or removal at a time, whoever asks (CLI, browser, API)
+        self.write_lock = write_lock or WriteLock(path)  # one write at a time, whoever asks (CLI, browser, API, other processes)
         self._turns: OrderedDict[tuple[str, str], Turn] = OrderedDict()  # recent answers' turns, by question and answer
 
     @classmethod
@@ -120,6 +124,7 @@ class Archive:
         llm_url: str | None = None,
         prompts_dir: Path | None = None,
         prompt_cache: Path | None = None,
+        write_wait_s: float = WRITE_WAIT_S,
     ) -> Archive:
         """Open the archive in ``path`` (created when missing unless ``create=False``).
 
@@ -133,6 +138,8 @@ class Archive:
         server instead of the folder; the folder remembers it, and still holds the manifest.
         ``keyword_weight`` (default `rag.retrieve.KEYWORD_WEIGHT`) 0 ranks by sentence vectors alone;
         ``ranking`` ``dense`` or ``keyword`` ranks by passage vectors or keywords alone (for comparison).
+        A write waits ``write_wait_s`` for another process's to finish before failing. What a killed
+        write left half done is repaired here when no other process is writing.
         """
         path = Path(path).expanduser()
         marker = path / MARKER_FILE
@@ -155,18 +162,28 @@ class Archive:
             marker.write_text(json.dumps(settings, indent=2) + "\n")
         models_dir = models_dir or models.default_models_dir()
         manifest = Manifest(path / "manifest.sqlite")
-        adopt(store, manifest)
+        write_lock = WriteLock(path, write_wait_s)
+        if not manifest.entries() and store.count():  # chunks without rows: an old archive, or a first write under way
+            with write_lock.attempt() as free:
+                if free:
+                    repair(store, manifest)
+                    adopt(store, manifest)
         if llm is None and llm_url:
             llm = OpenAILLM(llm_url, None if model == "default" else model)
-        return cls(
+        archive = cls(
             path, store, embedder, llm or (lambda: LlamaCppLLM(models.resolve(model, models_dir), prompt_cache=prompt_cache)),
             manifest=manifest,
             retriever=Retriever(store, embedder, top_k=top_k, ranking=ranking,
                                 keyword_weight=KEYWORD_WEIGHT if keyword_weight is None else keyword_weight,
                                 keyword_files=KeywordFiles(path / "keyword")),
             models_dir=models_dir, excerpt_tokens=EXCERPT_TOKENS if excerpt_tokens is None else excerpt_tokens,
-            question_filters=question_filters, prompts_dir=prompts_dir, prompt_cache=prompt_cache,
+            question_filters=question_filters, prompts_dir=prompts_dir, prompt_cache=prompt_cache, write_lock=write_lock,
         )
+        if needs_repair(manifest):
+            with write_lock.attempt() as free:
+                if free:  # else the writer holding it repairs before it writes
+                    archive._repair()
+        return archive
 
     @staticmethod
     def exists(path: str | Path) -> bool:
@@ -224,16 +241,25 @@ class Archive:
         ``on_article`` gets each article indexed; ``on_removed`` each article with the
         boilerplate lines cleaning removed from it; ``progress`` the articles done and in all.
         """
-        with self._writing, self.retriever.updating():
+        with self.write_lock.held(), self.retriever.updating():
             self._chunker = self._chunker or Chunker()
             return ingest(paths, self.store, self.embedder, self.manifest, self._chunker,
                           on_article=on_article, on_removed=on_removed, progress=progress)
 
     def remove(self, keys: Sequence[str] = (), source: str | None = None) -> IngestReport:
         """Delete articles by id or url, or all of one outlet (``source``)."""
-        with self._writing, self.retriever.updating():
+        with self.write_lock.held(), self.retriever.updating():
             self._chunker = self._chunker or Chunker()
             return remove(keys, self.store, self.embedder, self.manifest, source=source, chunker=self._chunker)
+
+    def repair(self) -> int:
+        """Finish what a killed write left half done (`index.ingest.repair`); returns the articles repaired."""
+        with self.write_lock.held():
+            return self._repair()
+
+    def _repair(self) -> int:
+        with self.retriever.updating():
+            return repair(self.store, self.manifest)
 
     def understand(self, question: str, history: Sequence[Message] = (), filters: Filters | None = None,
                    as_of: datetime | None = None) -> Query:
