@@ -103,6 +103,7 @@ class Store:
     def __init__(self, client, embedder: Embedder, collection: str = COLLECTION, sentences: SentenceStore | None = None):
         self.embedder = embedder
         self.sentences = sentences
+        self.max_batch = max(1, int(client.get_max_batch_size()))
         self._recordings: list[set[str]] = []
         self.collection = client.get_or_create_collection(
             collection,
@@ -122,12 +123,14 @@ class Store:
             return
         for seen in self._recordings:
             seen.update(c.article_id for c in chunks)
-        self.collection.upsert(
-            ids=[c.id for c in chunks],
-            documents=[c.text for c in chunks],
-            embeddings=np.asarray(embeddings, dtype=np.float32),
-            metadatas=[to_metadata(c) for c in chunks],
-        )
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        step = self.max_batch
+        for i in range(0, len(chunks), step):  # Chroma refuses a batch over its client's maximum
+            part = chunks[i : i + step]
+            self.collection.upsert(
+                ids=[c.id for c in part], documents=[c.text for c in part], embeddings=vectors[i : i + step],
+                metadatas=[to_metadata(c) for c in part],
+            )
         if sentences and self.sentences is not None:
             self.sentences.add(chunks, sentences)
 

@@ -73,3 +73,15 @@ def test_a_later_version_in_the_same_run_wins_and_reingest_is_stable(tmp_path):
     assert archive.store.collection.get(where={"article_id": "a1"})["documents"] == ["Updated: the harbour reopened on Saturday."]
     again = archive.ingest([old, new])
     assert (again.added, again.updated, again.unchanged, again.chunks_added) == (0, 0, 1, 0)
+
+
+def test_an_article_with_more_chunks_than_one_chroma_batch_is_stored_in_several(tmp_path):
+    from index.store import Store, persistent_client
+
+    [article] = load([write_jsonl(tmp_path / "a.jsonl", [{"id": "L", "title": "Long", "source": "S", "text": LONG}])])
+    chunks = Chunker(chunk_tokens=80, overlap_tokens=10).split(article)
+    store = Store(persistent_client(tmp_path / "chroma"), FakeEmbedder())
+    assert store.max_batch > 1000  # the client's own limit
+    store.max_batch = 2
+    store.add(chunks, FakeEmbedder().embed_documents([c.text for c in chunks]))
+    assert store.collection.count() == len(chunks) > 2 * store.max_batch
