@@ -167,7 +167,8 @@ class Store:
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
-        return [(from_metadata(cid, text, meta), 1.0 - float(dist)) for cid, text, meta, dist in rows]
+        # a chunk another process deleted can linger in this client's vector index, without its record
+        return [(from_metadata(cid, text, meta), 1.0 - float(dist)) for cid, text, meta, dist in rows if meta is not None]
 
     def chunks(self, page: int = 5000) -> Iterator[tuple[list[Chunk], np.ndarray]]:
         """Every chunk with its vector, a page at a time."""

@@ -226,3 +226,18 @@ def test_an_article_updated_into_a_copy_killed_while_its_chunks_go_is_a_copy_wit
     assert whole(archive) == {"c0": archive.manifest.get("c0").chunks}
     assert (archive.manifest.get("c1").state, archive.manifest.get("c1").canonical) == ("copy", "c0")
     assert archive.ingest([update]).unchanged == 1
+
+
+def test_an_open_archive_answers_from_what_another_process_updated_removed_and_added(tmp_path):
+    """A server keeps its archive open while `newsrag ingest` or `remove` runs elsewhere."""
+    first, second = write_jsonl(tmp_path / "a.jsonl", records("a", 4, seed=1)), write_jsonl(tmp_path / "b.jsonl", records("b", 2, seed=2))
+    changed = write_jsonl(tmp_path / "a2.jsonl", [{**r, "text": r["text"].replace("only.", "only revised.")} for r in records("a", 2, seed=1)])
+    reader = open_archive(tmp_path / "arch")
+    reader.ingest([first])
+    assert reader.search("a0only")[0]
+    for op in (f"ingest={changed}", "remove=a3", f"ingest={second}"):
+        proc = writer(tmp_path / "arch", op)
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    found = {h.chunk.article_id: h.chunk.text for q in ("a0only revised", "a3only", "b1only") for h in reader.search(q)[0]}
+    assert "a3" not in found and "b1" in found and "revised" in found["a0"]
+    assert not reader.ask("What does a0only say?").abstained
