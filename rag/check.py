@@ -229,7 +229,9 @@ def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str =
     more than ``FIGURE_LEAD``, than a sentence of a cited article, in the same language, that
     counts the same word with another value ("By the end of May the library had recorded 1,240
     loans"), that value replaces it when the sentence gives just one, and the sentence's passage
-    is cited beside it. Numbers in words become digits in a sentence so repaired. Figures the
+    is cited beside it. When no sentence counts the word with the answer's figure ("The figure
+    given on Monday was three", against "Seven people were injured"), a rival only has to be
+    closer. Numbers in words become digits in a sentence so repaired. Figures the
     question states, years and days are left alone. Not handled: a count whose word differs
     between the answer and the passages (another language, a synonym), or a figure no scored
     sentence states."""
@@ -248,16 +250,18 @@ def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str =
         def same(q, figure=figure) -> bool:  # either may be the rounder one
             return figure.matches(q) or q.matches(figure)
 
-        stating = [(score, lang) for found, score, lang, _ in scored if any(same(q) for q, _ in found)]
+        stating = [(score, lang, any(same(q) and w == word for q, w in found)) for found, score, lang, _ in scored
+                   if any(same(q) for q, _ in found)]
         if not stating:
             continue
-        own, lang = max(stating)
+        own, lang, _ = max(stating)
+        lead = FIGURE_LEAD if any(counts for _, _, counts in stating) else 0.0  # no sentence counts the word with it
         rivals = [(score, n, {q.value for q, w in found if w == word}) for found, score, lg, n in scored if n and lg == lang
                   and any(w == word and not same(q) for q, w in found)]
         if not rivals:
             continue
         score, n, values = max(rivals, key=lambda r: r[0])
-        if score <= own + FIGURE_LEAD or len(values) != 1:
+        if score <= own + lead or len(values) != 1:
             continue
         after = out[figure.end:]
         m = re.search(r"(?:\[\d+\])+", after)  # the markers that follow the figure

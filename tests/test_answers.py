@@ -306,3 +306,17 @@ def test_a_count_gives_way_to_the_same_count_from_a_sentence_closer_to_the_quest
     ferry = [Hit(people, 1.0, 1, evidence=(("Al final, 9 personas resultaron heridas.", 0.90),
                                            ("Tres personas resultaron heridas, según el primer balance.", 0.86)))]
     assert closer_figure("Three people were injured [1].", "How many people were injured?", ferry) == "9 people were injured [1]."
+
+
+def test_a_figure_no_sentence_counts_gives_way_to_a_count_that_is_only_a_little_closer():
+    from rag.check import closer_figure
+
+    text = "Seven people were injured, the operator confirmed on Tuesday. The figure given on Monday was three."
+    chunk = Chunk("f", "a", text, 0, Source(language="en"))
+    scored = (("Seven people were injured, the operator confirmed on Tuesday.", 0.929), ("The figure given on Monday was three.", 0.924))
+    hits = [Hit(chunk, 1.0, 1, evidence=scored)]
+    asked = "How many people were injured in the collision?"
+    assert closer_figure("Three people were injured [1].", asked, hits) == "7 people were injured [1]."
+    # a sentence that counts the word with the answer's figure needs the full lead to be overruled
+    counting = [Hit(chunk, 1.0, 1, evidence=(scored[0], ("Three people were injured, said the first report.", 0.924)))]
+    assert closer_figure("Three people were injured [1].", asked, counting) == "Three people were injured [1]."
