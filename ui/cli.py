@@ -1,7 +1,8 @@
 """The ``newsrag`` command: a thin layer over `rag.Archive` and `eval`.
 
 Exit codes: 0 success, 1 error (one line on stderr; ``NEWSRAG_DEBUG=1`` adds the
-traceback), 2 bad usage, 3 ingest finished but some inputs were unusable.
+traceback), 2 bad usage, 3 ingest finished but some inputs were unusable (for ``watch --once``:
+a source or a page was not read).
 
 This module and `ui.config` import only the standard library when loaded: `index` and `rag`
 (Chroma and the text libraries) are imported once the arguments are parsed, and the models
