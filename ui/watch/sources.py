@@ -1,4 +1,5 @@
-"""The URLs to watch: given one by one, or in a file (one URL a line; ``#`` at the start of a line, or after a space, starts a comment).
+"""The URLs to watch: given one by one, or in a file (one URL a line; ``#`` at the start of a
+line, or after a space, starts a comment).
 
 Each must be an http(s) address; any other line is a `Problem` naming the file and line (or
 the address) and the others are watched. A URL listed twice is watched once. Not handled:
