@@ -128,7 +128,8 @@ class Poll:
         report.entries = len(listing.entries)
         entries, articles = self._entries(report, listing, held, dates)
         report.articles = len(articles)
-        complete = not report.waiting and not listing.problems
+        # validators kept only when every entry is settled: else the next poll must read the listing again
+        complete = not report.waiting and not listing.problems and all(e.key in entries for e in listing.entries)
         kept = SourceState(fetched.validators if complete else Validators(), body_hash(fetched.body) if complete else "", entries)
         return report, articles, kept
 
