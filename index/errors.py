@@ -19,3 +19,7 @@ class ModelError(NewsragError):
 
 class ArchiveError(NewsragError):
     """An archive folder that is missing or was built with other settings."""
+
+
+class FetchError(InputError):
+    """A web address that gave no usable answer (names the URL and the reason)."""

@@ -69,6 +69,7 @@ PARSE_ONLY = {  # argv -> the exit code, for help and usage errors: argparse alo
     "eval compare --help": 0, "models --help": 0,
     "": 2, "frobnicate": 2, "ingest": 2, "ask": 2, "ask Why? --top-k many": 2, "ask Why? --since yesterday": 2,
     "eval --out runs/x": 2, "models fetch": 2,
+    "watch --help": 0, "watch http://x.example/feed": 2, "watch http://x.example/feed --every 0": 2,
 }
 
 

