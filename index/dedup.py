@@ -16,7 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .language import ALL_FUNCTION_WORDS, fold, split_sentences
+from .language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, fold, split_sentences
 
 THRESHOLD = 0.5  # tests/test_ingest.py: the sample's syndicated copies score 0.73, same-story articles at most 0.13
 NUM_PERM = 64
@@ -25,6 +25,8 @@ SCHEME = "affine32"  # datasketch's default; stored signatures must be read back
 COUNTERPART = 0.6  # share of a sentence's words found in one sentence of the other text that makes it a counterpart
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# days and months written in lower case (Spanish) are facts too; short names and "march" are words as well
+_CALENDAR = frozenset(fold(w) for w in (*MONTHS, *WEEKDAYS) if len(w) > 3 and w != "march")
 
 
 def words(text: str) -> list[str]:
@@ -88,7 +90,7 @@ def _sentences(text: str) -> list[_Sentence]:
             folded = fold(word)
             if any(c.isdigit() for c in word):
                 continue
-            if word[0].isupper() and not (position == 0 and folded in ALL_FUNCTION_WORDS):
+            if (word[0].isupper() and not (position == 0 and folded in ALL_FUNCTION_WORDS)) or folded in _CALENDAR:
                 facts.add(folded)
             elif folded not in ALL_FUNCTION_WORDS:
                 words.add(folded)
@@ -110,8 +112,9 @@ def same_facts(a: str, b: str) -> bool:
     other words (`COUNTERPART`), or for a sentence of names and numbers only (a dateline, a
     byline), one sharing any of them.
 
-    Not handled: numbers written in words ("two million" against "three million") and lower-case
-    facts (Spanish months and weekdays, "lunes" against "martes") count as wording; a sentence of
+    Not handled: numbers written in words ("two million" against "three million") and other
+    lower-case facts count as wording (days and months in lower case, "lunes" against "martes",
+    are facts); a sentence of
     names and numbers only that shares none with the other text ("Ashford 3, Brinton 1" against
     "Carden 2, Dunmore 0") counts as added, so only the rest of the story tells such texts apart;
     a number written with other separators ("1 150" against "1.150") counts as another fact, and

@@ -54,6 +54,15 @@ def test_a_templated_story_with_other_facts_is_as_alike_as_a_copy_but_states_oth
     assert not same_facts(a, b) and not same_facts(b, a)
 
 
+def test_spanish_days_and_months_in_lower_case_are_facts():
+    texto = ("El ayuntamiento de Robledo aprobó el {dia} un presupuesto para reparar las calles del centro. "
+             "Las obras empezarán en {mes} y durarán varias semanas, según explicó la concejala de obras. "
+             "Los vecinos podrán seguir el avance de los trabajos en la web municipal y en reuniones públicas.")
+    a, b = texto.format(dia="lunes", mes="mayo"), texto.format(dia="jueves", mes="octubre")
+    assert minhash(a).jaccard(minhash(b)) >= THRESHOLD and not same_facts(a, b)
+    assert same_facts(a, a.replace("web municipal", "página web municipal"))
+
+
 def test_syndicated_copies_with_small_edits_state_the_same_facts():
     assert same_facts(WIRE[0]["text"], WIRE[1]["text"])
     original = story("a")
