@@ -105,3 +105,30 @@ def test_sides_come_from_sentences_close_to_the_question_in_passages_about_it():
     assert disagreements("Fue del 82 % [1].", TURNOUT, [near, far]) == []
     other_strike = hit(2, "Según la empresa, el seguimiento de la huelga del puerto fue del 57 %.", "Diario del Sur", "2024-05-16")
     assert disagreements("Fue del 82 % [1].", TURNOUT, [near, other_strike]) == []
+
+
+def _disputed_answer():
+    from rag.types import Answer, Citation, Disagreement, Side
+
+    sides = (Side("el *sindicato* <b>", "82 %", 1, "El Observador Global"), Side("la operadora", "57 %", 2, "Diario del Sur"))
+    cites = [Citation(n, f"a{n}", f"T{n}", "X", "2024-05-16", "", "q") for n in (1, 2)]
+    return Answer(TURNOUT, "El 82 % [1].", cites, disagreements=[Disagreement("%", sides)])
+
+
+def test_the_terminal_prints_a_disagreement_after_the_answer_and_before_the_sources(capsys):
+    from ui.cli import show_answer
+
+    show_answer([_disputed_answer()], live=False)
+    out = capsys.readouterr().out
+    assert out.index("El 82 % [1].") < out.index("la operadora: 57 % [2]") < out.index("Sources:")
+
+
+def test_the_browser_shows_a_disagreement_escaped_and_the_api_returns_it():
+    from ui.api import extras
+    from ui.app import sources_markdown
+
+    panel = sources_markdown(_disputed_answer())
+    assert "el \\*sindicato\\* &lt;b&gt;\\: 82 % \\[1\\]" in panel and "<b>" not in panel
+    assert panel.index("disagree") < panel.index('id="source-1"')
+    assert extras(_disputed_answer())["disagreements"][0]["sides"][1] == {
+        "speaker": "la operadora", "value": "57 %", "n": 2, "source": "Diario del Sur", "published_at": ""}
