@@ -25,7 +25,8 @@ from datetime import timedelta
 from dataclasses import dataclass
 from typing import Sequence
 
-from index.language import ALL_FUNCTION_WORDS, ARTICLES, FIGURE_VERBS, REVISION_WORDS, SOURCE_BEFORE, SPEECH_VERBS, fold
+from index.language import (ALL_FUNCTION_WORDS, ARTICLES, FIGURE_VERBS, REVISION_WORDS, SOURCE_BEFORE, SPEECH_VERBS,
+                            THOUSANDS_SEPARATORS, fold)
 
 from .anchors import anchors
 from .cite import sentences
@@ -194,16 +195,31 @@ def state_sides(text: str, found: Sequence[Disagreement], hits: Sequence[Hit], l
     return out
 
 
+_NAME = re.compile(r"[A-ZÁÉÍÓÚÑ][\w’'-]*(?:\s+(?:(?:de|del|la|las|los|of|the)\s+)*[A-ZÁÉÍÓÚÑ][\w’'-]*)*")
+
+
 def _label(side: Side, hits: Sequence[Hit], language: str) -> str:
     if hits[side.passage - 1].chunk.source.language in (language, ""):
         return side.speaker
-    names = re.findall(r"[A-ZÁÉÍÓÚÑ][\w’'-]*(?:\s+(?:de|del|la|las|los|of|the)?\s*[A-ZÁÉÍÓÚÑ][\w’'-]*)*", side.speaker)
-    names = [n for n in names if n.lower() not in ALL_FUNCTION_WORDS]
-    return max(names, key=len) if names else side.outlet
+    names = [_without_article(n) for n in _NAME.findall(side.speaker)]
+    return max(names, key=len) if any(names) else side.outlet
+
+
+def _without_article(name: str) -> str:
+    """``name`` without the function words it starts with ("The Association" -> "Association")."""
+    words = name.split()
+    while words and words[0].lower() in ALL_FUNCTION_WORDS:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _value(side: Side, hits: Sequence[Hit], language: str) -> str:
+    """The side's figure in ``language``: as written when its passage is in it; else with that
+    language's thousands separator ("2,400" is "2.400" in Spanish, as the archive writes it)."""
     if hits[side.passage - 1].chunk.source.language in (language, ""):
         return side.value
     q = quantities(side.value)[0]
-    return spoken(q.value, language) + (" %" if q.unit == "%" else "")
+    unit = " %" if q.unit == "%" else ""
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", q.text):
+        return f"{int(q.value):,}".replace(",", THOUSANDS_SEPARATORS.get(language, ",")) + unit
+    return spoken(q.value, language) + unit

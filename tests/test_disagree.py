@@ -132,3 +132,13 @@ def test_the_browser_shows_a_disagreement_escaped_and_the_api_returns_it():
     assert panel.index("disagree") < panel.index('id="source-1"')
     assert extras(_disputed_answer())["disagreements"][0]["sides"][1] == {
         "speaker": "la operadora", "value": "57 %", "n": 2, "source": "Diario del Sur", "published_at": ""}
+
+
+def test_a_spanish_answer_writes_an_english_side_with_spanish_separators_and_its_name_without_the_article():
+    english = hit(1, "The Association of Municipalities of the Sierra de Almena says about 2,400 people have been evacuated.",
+                  "Wire Press International", "2024-07-04", "en")
+    spanish = hit(2, "Según el CCEV, 1.150 personas han sido desalojadas en la Sierra de Almena.", "La Voz del Valle", "2024-07-03")
+    question = "¿Cuántas personas fueron desalojadas en la Sierra de Almena?"
+    found = disagreements("Fueron desalojadas 1.150 personas [2].", question, [english, spanish])
+    text = state_sides("Fueron desalojadas 1.150 personas [2].", found, [english, spanish], "es")
+    assert text.endswith("el CCEV da 1.150 [2] y Association of Municipalities of the Sierra de Almena, 2.400 [1].")
