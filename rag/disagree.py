@@ -21,8 +21,8 @@ corrects an earlier one without a revision word; dates (only quantities are comp
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Sequence
 
 from index.language import (ALL_FUNCTION_WORDS, ARTICLES, FIGURE_VERBS, REVISION_WORDS, SOURCE_BEFORE, SPEECH_VERBS,
@@ -30,7 +30,7 @@ from index.language import (ALL_FUNCTION_WORDS, ARTICLES, FIGURE_VERBS, REVISION
 
 from .anchors import anchors
 from .cite import sentences
-from .quantities import Quantity, counted, days, is_day, is_year, quantities, spoken
+from .quantities import Day, Quantity, counted, days, is_day, is_year, quantities, spoken
 from .types import Disagreement, Hit, Side
 
 DISPUTE_MARGIN = 0.05  # a side's sentence is this close to the best one of its language (similarity to the question)
@@ -62,7 +62,7 @@ class Statement:
     speaker: str  # "" when the sentence attributes the figure to no one
     outlet: str
     day: str
-    named_days: tuple
+    named_days: tuple[Day, ...]  # the days its sentence names
 
 
 def speaker(sentence: str) -> str:
@@ -141,8 +141,6 @@ def dispute(a: Statement, b: Statement) -> bool:
 
 
 def _within(a: str, b: str, most: int) -> bool:
-    from datetime import date
-
     if not a or not b:
         return False
     return abs(date.fromisoformat(a) - date.fromisoformat(b)) <= timedelta(days=most)
@@ -167,12 +165,12 @@ def disagreements(text: str, question: str, hits: Sequence[Hit], margin: float =
                 continue
             other = rivals[0]
             seen.add(mine.key)
-            out.append(Disagreement(mine.key, (_side(mine, hits), _side(other, hits))))
+            out.append(Disagreement(mine.key, (_side(mine), _side(other))))
             break
     return out
 
 
-def _side(s: Statement, hits: Sequence[Hit]) -> Side:
+def _side(s: Statement) -> Side:
     value = s.quantity.text + (" %" if s.quantity.unit == "%" else "")
     return Side(s.speaker or s.outlet, value, s.passage, s.outlet, s.day)
 
