@@ -36,6 +36,16 @@ def contains_answer(prediction: str, answers: Iterable[str]) -> bool:
     return any(f" {normalize(a)} " in pred or f" {normalize(_as_digits(a))} " in digits for a in answers if normalize(a))
 
 
+def states_all_cited(prediction: str, answers: Iterable[str]) -> bool:
+    """The criterion for a ``disagreement`` question: every gold answer (one per side) occurs, as
+    `contains_answer` reads it, in a sentence of the prediction that cites a passage."""
+    from rag.cite import sentences
+
+    cited = [claim for claim, numbers in sentences(prediction) if numbers]
+    wanted = [a for a in answers if normalize(a)]
+    return bool(wanted) and all(any(contains_answer(claim, [a]) for claim in cited) for a in wanted)
+
+
 def _as_digits(text: str) -> str:
     from text_to_num import alpha2digit
 

@@ -29,6 +29,7 @@ from .questions import Question
 
 RESULTS = "results.jsonl"
 RETRIEVE_CHUNKS = 40  # chunks fetched to rank 10 distinct articles
+DISAGREEMENT = "disagreement"  # a question type whose gold answers are the sides of a dispute, all to be given
 
 
 def run(
@@ -114,7 +115,7 @@ def evaluate(
         abstention=abstention(answer),
         guess=answer.guess or None,
         citations=[c.article_id for c in answer.citations],
-        correct=(not answer.abstained and metrics.contains_answer(answer.text, q.answers)) if answerable else answer.abstained,
+        correct=correct(answer, q),
         exact_match=metrics.exact_match(answer.text, q.answers) if answerable else None,
         f1=metrics.f1(answer.text, q.answers) if answerable else None,
         classes=classify(answer, q.question, q.language or answer_language(q.question), q.answers),
@@ -134,6 +135,19 @@ def evaluate(
             citation_recall=round(scored["recall"], 4), citation_precision=round(scored["precision"], 4), support=scored["sentences"]
         )
     return record, answer.turn
+
+
+def correct(answer, q: Question) -> bool:
+    """Whether ``answer`` is right: for a ``disagreement`` question every side's figure is given and
+    cited (`metrics.states_all_cited`); for the others it contains a gold answer; an unanswerable
+    question is right only when abstained on."""
+    if not q.answers:
+        return answer.abstained
+    if answer.abstained:
+        return False
+    if q.type == DISAGREEMENT:
+        return metrics.states_all_cited(answer.text, q.answers)
+    return metrics.contains_answer(answer.text, q.answers)
 
 
 def evidence_read(evidence: Sequence[str], hits: Sequence[Hit]) -> float:

@@ -45,13 +45,24 @@ MONTHS = {  # month name or abbreviation -> number; English and Spanish
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
             "lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
-# Verbs and phrases that attribute words to a speaker ("said X", "según X"), English and Spanish.
-SPEECH = re.compile(
-    r"\b(?:said|says|told|stated|added|explained|warned|insisted|claimed|argued|according to|quoted|declared|"
-    r"dijo|dice|afirmó|afirma|aseguró|asegura|explicó|explica|señaló|señala|declaró|declara|añadió|añade|según|"
-    r"advirtió|indicó|sostuvo|manifestó|reconoció|insistió|subrayó|recordó|apuntó|lamentó)\b|[«»“”\"]",
-    re.I,
+# Words that attribute words to a speaker, English and Spanish: verbs ("X said", "dijo X") and
+# phrases that put the speaker after them ("según X", "according to X").
+SPEECH_VERBS = (
+    "said", "says", "told", "stated", "added", "explained", "warned", "insisted", "claimed", "argued", "quoted", "declared",
+    "dijo", "dice", "afirmó", "afirma", "aseguró", "asegura", "explicó", "explica", "señaló", "señala", "declaró", "declara",
+    "añadió", "añade", "advirtió", "indicó", "sostuvo", "manifestó", "reconoció", "insistió", "subrayó", "recordó", "apuntó",
+    "lamentó",
 )
+SOURCE_BEFORE = ("according to", "según")
+SPEECH = re.compile(rf"\b(?:{'|'.join(SPEECH_VERBS + SOURCE_BEFORE)})\b|[«»“”\"]", re.I)
+# Verbs by which a speaker gives a figure ("the union estimates 82 %", "la empresa calcula 2,9 millones").
+FIGURE_VERBS = ("estimates", "estimated", "puts", "put", "counts", "counted", "reports", "reported",
+                "calcula", "calculó", "cifró", "estima", "estimó", "sitúa", "situó", "habla")
+# Words that mark a figure as a revision or a stage of a count, not a rival claim: a correction, a
+# first or a final count ("corrected", "errónea", "definitiva").
+REVISION_WORDS = frozenset("""corrected correction corrects revised revision earlier initially initial first final
+    finally updated update provisional corrección corrige corrigió corregida corregido errónea erróneo rectificó
+    rectifica inicial inicialmente primera primer provisional definitiva definitivo final finalmente actualizada""".split())
 
 # Words that answer "when" without a number or a month: times of day, days counted from today, seasons.
 WHEN_WORDS = frozenset("""noon midnight morning afternoon evening night yesterday today tomorrow tonight week month year

@@ -6,7 +6,8 @@ back is re-cited to passages that do, has a slipped magnitude repaired, or is wi
 answer none of whose sentences is backed, or that lacks what the question asks for, is
 withdrawn: the archive does not answer the question. What a sentence
 claims beyond its names and numbers (a verb, a negation, who said what) is the judge's to see;
-the default lexical one does not.
+the default lexical one does not. Figures its passages dispute are stated from both sides
+(`rag.disagree`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fol
 
 from .anchors import acronyms, anchors
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
+from .disagree import disagreements, state_sides
 from .quantities import counted, days, is_day, is_year, quantities, spoken, times
 from .support import Support
 from .types import Answer, Hit, Query, Reply
@@ -82,10 +84,14 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
             checked, repairs = dated, [*repairs, "day"]
     if query.kind == "answer" and query.expects and not delivers(query.expects, checked, query.question, hits):
         return withdrawn(f"no {query.expects}")
+    disputed = disagreements(checked, query.question, hits) if query.kind == "answer" else []
+    sided = state_sides(checked, disputed, hits, query.language)
+    if sided != checked:
+        (checked, cited), repairs = clean_markers(sided, len(hits)), [*repairs, "both sides"]
     others = {h.chunk.source.language for h in hits} - {query.language, ""}
     foreign = [c for c, _ in sentences(checked) if any(foreign_words(c, query.language, o) for o in others)]
     return Answer(query.question, checked, citations(cited, hits, checked, weak), unsupported=weak, repairs=repairs,
-                  foreign=foreign, **base)
+                  foreign=foreign, disagreements=disputed, **base)
 
 
 def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",

@@ -91,6 +91,37 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Side:
+    """One side of a disagreement: who gives which figure, and in which passage."""
+
+    speaker: str  # the attributed speaker ("el sindicato Rail Workers Alliance"), else the outlet
+    value: str  # the figure as the passage writes it
+    passage: int  # the passage's number, as the answer's citations number it
+    outlet: str = ""
+    published_at: str = ""  # the passage's publication day
+
+    def to_dict(self) -> dict:
+        return {"speaker": self.speaker, "value": self.value, "n": self.passage, "source": self.outlet,
+                "published_at": self.published_at}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Passages that give different figures for the same thing (`rag.disagree`)."""
+
+    about: str  # what is disputed: the counted word or the unit ("people", "%")
+    sides: tuple[Side, ...]
+
+    @property
+    def summary(self) -> str:
+        """Plain text: ``el sindicato: 82 % [1]; la operadora: 57 % [2]``."""
+        return "; ".join(f"{s.speaker}: {s.value} [{s.passage}]" for s in self.sides)
+
+    def to_dict(self) -> dict:
+        return {"about": self.about, "sides": [s.to_dict() for s in self.sides]}
+
+
+@dataclass(frozen=True)
 class Reading:
     """The passages the model is given, numbered as in its prompt: `Archive.stream` yields this as
     soon as retrieval is done, before the model has read them (seconds on a CPU), so that they can
@@ -133,6 +164,7 @@ class Answer:
     foreign: list[str] = field(default_factory=list)  # sentences written partly in another language than the question's
     closest: list[Citation] = field(default_factory=list)  # for an abstention: the nearest passages, which do not answer it
     turn: Turn | None = None  # what the model read and wrote, for a follow-up to continue (`Chat`)
+    disagreements: list[Disagreement] = field(default_factory=list)  # figures its passages dispute (`rag.disagree`)
 
     def to_dict(self) -> dict:
         """The ``newsrag ask --json`` object of FORMATS.md."""
@@ -146,4 +178,5 @@ class Answer:
             **({"repairs": self.repairs} if self.repairs else {}),
             **({"widened": True} if self.widened else {}),
             **({"closest": [c.to_dict() for c in self.closest]} if self.closest else {}),
+            **({"disagreements": [d.to_dict() for d in self.disagreements]} if self.disagreements else {}),
         }

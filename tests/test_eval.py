@@ -185,3 +185,14 @@ def test_classes_catch_a_missing_entity_a_second_language_and_an_uncited_sentenc
     spanish = [Hit(Chunk("c", "a", "El alcalde Ruiz inauguró la obra.", 0, Source("Obra", language="es")), 1.0, 1)]
     answer = Answer("Who opened the works?", "The alcalde opened the obra [1]. It was a big day.", hits=spanish)
     assert classify(answer, "Who opened the works?", "en", ["Ruiz"]) == ["no entity", "wrong language", "uncited"]
+
+
+def test_a_disagreement_question_is_right_only_when_every_side_is_given_and_cited():
+    from eval.metrics import states_all_cited
+
+    gold = ["82 %", "57 %"]
+    assert states_all_cited("El sindicato da un 82 % [1] y la empresa un 57 % [2].", gold)
+    assert states_all_cited("El sindicato da un 82 % [1]. La empresa, un 57 % [1].", gold)
+    assert not states_all_cited("El sindicato da un 82 % [1].", gold)
+    assert not states_all_cited("El sindicato da un 82 % [1]. La empresa da un 57 %.", gold)
+    assert not states_all_cited("", gold)

@@ -12,7 +12,7 @@ from index.types import Article, Problem
 from rag import sample_files
 
 DATA = Path(__file__).resolve().parents[1] / "rag" / "data"
-QUESTION_TYPES = {"single", "cross_lingual", "multi_article", "temporal", "outlet", "follow_up", "null_query", "boilerplate_trap",
+QUESTION_TYPES = {"single", "disagreement", "cross_lingual", "multi_article", "temporal", "outlet", "follow_up", "null_query", "boilerplate_trap",
                   "near_miss"}
 
 

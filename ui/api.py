@@ -246,9 +246,10 @@ def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_B
 
 
 def extras(answer: Answer) -> dict[str, Any]:
-    """The fields newsrag adds to OpenAI's reply: citations, abstention, unsupported sentences."""
+    """The fields newsrag adds to OpenAI's reply: citations, abstention, unsupported sentences, disputed figures."""
     data = answer.to_dict()
-    return {"citations": data["citations"], "abstained": data["abstained"], "unsupported": data.get("unsupported", [])}
+    return {"citations": data["citations"], "abstained": data["abstained"], "unsupported": data.get("unsupported", []),
+            **({"disagreements": data["disagreements"]} if "disagreements" in data else {})}
 
 
 def _day(text: str | None) -> datetime | None:

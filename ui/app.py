@@ -55,8 +55,9 @@ WIDENED = ("ℹ _Some passages are from outside the dates or outlets the questio
 def sources_markdown(answer: Answer) -> str:
     """The cited passages as Markdown: number, title, outlet, date, link, the passage with the
     sentences that answer the question and those the answer quotes in bold, other outlets that ran
-    the story, withdrawn sentences, for an abstention the closest passages, and a note when passages come from outside the question's filters."""
+    the story, withdrawn sentences, figures the sources dispute, for an abstention the closest passages, and a note when passages come from outside the question's filters."""
     lines = [f"⚠ _Withdrawn, its sources do not back it:_ {escape(s)}\n" for s in answer.unsupported] + ([WIDENED] if answer.widened else [])
+    lines += [f"⚖ _The sources disagree:_ {escape(d.summary)}\n" for d in answer.disagreements]
     if answer.closest:
         lines.append("_The closest passages (they do not answer the question):_\n")
         for c in answer.closest:

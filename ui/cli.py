@@ -390,6 +390,8 @@ def show_answer(stream: Iterable[Reading | str | Answer], live: bool, reading: T
         print(f"(withdrawn, its sources do not back it: {sentence})")
     if answer.widened:
         print("(some passages are from outside the dates or outlets the question names: they answered it better)")
+    for disputed in answer.disagreements:
+        print(f"(the sources disagree: {disputed.summary})")
     if answer.closest:
         print("\nClosest passages (they do not answer the question):")
         for c in answer.closest:

@@ -1,0 +1,144 @@
+"""Disagreements between passages: found by rules on quantities, stated from both sides, kept strict."""
+
+from datetime import datetime
+
+from index.types import Chunk, Source
+from rag.check import check
+from rag.disagree import disagreements, same_speaker, speaker, state_sides
+from rag.support import LexicalSupport
+from rag.types import Hit, Query, Reply
+
+
+def hit(n, text, outlet, day, language="es", evidence=None, article=None):
+    source = Source(f"Title {n}", outlet, f"https://x/{n}", datetime.fromisoformat(day), language)
+    sentences = evidence if evidence is not None else [(s, 0.9) for s in text.split(". ")]
+    return Hit(Chunk(f"c{n}", article or f"a{n}", text, 0, source), 1.0, n, evidence=tuple(sentences))
+
+
+UNION = "Según el sindicato Rail Workers Alliance, el 82 % de los trabajadores secundó la huelga del Corredor Norte durante tres días."
+COMPANY = "Según la operadora Corridor Rail Services, el seguimiento de la huelga del Corredor Norte fue del 57 %."
+TURNOUT = "¿Qué seguimiento tuvo la huelga del Corredor Norte?"
+
+
+def test_speakers_are_read_from_attributions_and_told_apart():
+    assert speaker(UNION) == "el sindicato Rail Workers Alliance"
+    assert speaker("The Association of Municipalities says about 2,400 people have fled.") == "The Association of Municipalities"
+    assert speaker("Sumarían 33 escaños, justo la cifra necesaria.") == ""
+    assert same_speaker("el CCEV", "el Centro de Coordinación de Emergencias de Valdemora (CCEV)")
+    assert not same_speaker("el sindicato Rail Workers Alliance", "la operadora Corridor Rail Services")
+
+
+def test_a_union_and_an_operator_disputing_turnout_are_both_stated_with_their_markers():
+    hits = [hit(1, UNION, "El Observador Global", "2024-05-16"), hit(2, COMPANY, "Diario del Sur", "2024-05-16")]
+    found = disagreements("El seguimiento fue del 82 % [1].", TURNOUT, hits)
+    assert len(found) == 1 and found[0].about == "%"
+    assert [(s.value, s.passage) for s in found[0].sides] == [("82 %", 1), ("57 %", 2)]
+    text = state_sides("El seguimiento fue del 82 % [1].", found, hits, "es")
+    assert text.startswith("El seguimiento fue del 82 % [1]. Las fuentes no coinciden:")
+    assert "82 % [1]" in text.split(":", 1)[1] and "57 % [2]" in text
+    assert "la operadora Corridor Rail Services" in text
+
+
+def test_an_answer_that_states_both_sides_is_left_alone_but_carries_the_disagreement():
+    hits = [hit(1, f"{UNION} {COMPANY}", "El Observador Global", "2024-05-16")]
+    both = "El sindicato habla de un 82 % [1] y la empresa de un 57 % [1]."
+    answer = check(Query(TURNOUT, "es", "answer", TURNOUT), hits, Reply(both, declined=False), LexicalSupport())
+    assert answer.text == both
+    assert answer.to_dict()["disagreements"][0]["sides"][1]["value"] == "57 %"
+
+
+def test_check_appends_the_other_side_and_cites_it():
+    hits = [hit(1, UNION, "El Observador Global", "2024-05-16"), hit(2, COMPANY, "Diario del Sur", "2024-05-17")]
+    answer = check(Query(TURNOUT, "es", "answer", TURNOUT), hits, Reply("El 82 % de los trabajadores secundó la huelga [1].", declined=False),
+                   LexicalSupport())
+    assert "57 % [2]" in answer.text and [c.n for c in answer.citations] == [1, 2]
+    assert "both sides" in answer.repairs and len(answer.disagreements) == 1
+
+
+def test_an_abstention_and_an_undisputed_answer_carry_no_disagreement():
+    hits = [hit(1, UNION, "El Observador Global", "2024-05-16"), hit(2, COMPANY, "Diario del Sur", "2024-05-16")]
+    declined = check(Query(TURNOUT, "es", "answer", TURNOUT), hits, Reply(), LexicalSupport())
+    assert declined.disagreements == [] and "disagreements" not in declined.to_dict()
+    alone = check(Query(TURNOUT, "es", "answer", TURNOUT), hits[:1], Reply("El 82 % de los trabajadores secundó la huelga [1].", declined=False),
+                  LexicalSupport())
+    assert alone.disagreements == [] and "disagreements" not in alone.to_dict()
+
+
+def test_an_english_answer_names_a_spanish_speaker_by_name_and_writes_its_figure_in_english():
+    english = hit(1, "The Association of Municipalities of the Sierra de Almena says about 2,400 people have been evacuated.",
+                  "Wire Press International", "2024-07-04", "en")
+    spanish = hit(2, "Según el CCEV, 1.150 personas han sido desalojadas en la Sierra de Almena.", "La Voz del Valle", "2024-07-03")
+    question = "How many people were evacuated in the Sierra de Almena?"
+    found = disagreements("About 2,400 people were evacuated [1].", question, [english, spanish])
+    text = state_sides("About 2,400 people were evacuated [1].", found, [english, spanish], "en")
+    assert text.endswith("The sources differ: The Association of Municipalities of the Sierra de Almena gives 2,400 [1] "
+                         "and CCEV gives 1,150 [2].")
+
+
+def test_counts_of_different_days_revisions_and_other_things_are_no_disagreement():
+    question = "¿Cuántas hectáreas quemó el incendio?"
+    wednesday = hit(1, "El incendio había quemado 1.870 hectáreas el miércoles 3 de julio, según el CCEV.", "La Voz", "2024-07-03")
+    thursday = hit(2, "El incendio había quemado 4.600 hectáreas el jueves 4 de julio, según el servicio forestal.", "Wire", "2024-07-04")
+    assert disagreements("Quemó 1.870 hectáreas [1].", question, [wednesday, thursday]) == []
+    final = hit(2, "La superficie quemada definitiva es de 6.240 hectáreas, según el servicio forestal.", "Wire", "2024-07-04")
+    assert disagreements("Quemó 1.870 hectáreas [1].", question, [wednesday, final]) == []
+    trains = hit(2, "Según la operadora, circularon 61 trenes durante la huelga.", "Wire", "2024-07-03")
+    people = hit(1, "Según el sindicato, 800 viajeros se quedaron en tierra durante la huelga.", "La Voz", "2024-07-03")
+    assert disagreements("Circularon 61 trenes [2].", "¿Cuántos trenes circularon durante la huelga?", [people, trains]) == []
+
+
+def test_unattributed_figures_dispute_only_between_outlets_on_the_same_day():
+    question = "¿Cuántos vecinos fueron desalojados?"
+    one = hit(1, "Fueron desalojados 410 vecinos.", "La Voz", "2024-07-03")
+    other = hit(2, "Fueron desalojados 380 vecinos.", "Diario del Sur", "2024-07-03")
+    later = hit(2, "Fueron desalojados 380 vecinos.", "Diario del Sur", "2024-07-09")
+    same_outlet = hit(2, "Fueron desalojados 380 vecinos.", "La Voz", "2024-07-03")
+    attributed = hit(2, "Según el alcalde, fueron desalojados 380 vecinos.", "Diario del Sur", "2024-07-03")
+    assert len(disagreements("Fueron 410 vecinos [1].", question, [one, other])) == 1
+    for rival in (later, same_outlet, attributed):
+        assert disagreements("Fueron 410 vecinos [1].", question, [one, rival]) == []
+
+
+def test_sides_come_from_sentences_close_to_the_question_in_passages_about_it():
+    far = hit(2, COMPANY, "Diario del Sur", "2024-05-16", evidence=[(COMPANY, 0.5), ("Otra frase del Corredor Norte.", 0.9)])
+    near = hit(1, UNION, "El Observador Global", "2024-05-16")
+    assert disagreements("Fue del 82 % [1].", TURNOUT, [near, far]) == []
+    other_strike = hit(2, "Según la empresa, el seguimiento de la huelga del puerto fue del 57 %.", "Diario del Sur", "2024-05-16")
+    assert disagreements("Fue del 82 % [1].", TURNOUT, [near, other_strike]) == []
+
+
+def _disputed_answer():
+    from rag.types import Answer, Citation, Disagreement, Side
+
+    sides = (Side("el *sindicato* <b>", "82 %", 1, "El Observador Global"), Side("la operadora", "57 %", 2, "Diario del Sur"))
+    cites = [Citation(n, f"a{n}", f"T{n}", "X", "2024-05-16", "", "q") for n in (1, 2)]
+    return Answer(TURNOUT, "El 82 % [1].", cites, disagreements=[Disagreement("%", sides)])
+
+
+def test_the_terminal_prints_a_disagreement_after_the_answer_and_before_the_sources(capsys):
+    from ui.cli import show_answer
+
+    show_answer([_disputed_answer()], live=False)
+    out = capsys.readouterr().out
+    assert out.index("El 82 % [1].") < out.index("la operadora: 57 % [2]") < out.index("Sources:")
+
+
+def test_the_browser_shows_a_disagreement_escaped_and_the_api_returns_it():
+    from ui.api import extras
+    from ui.app import sources_markdown
+
+    panel = sources_markdown(_disputed_answer())
+    assert "el \\*sindicato\\* &lt;b&gt;\\: 82 % \\[1\\]" in panel and "<b>" not in panel
+    assert panel.index("disagree") < panel.index('id="source-1"')
+    assert extras(_disputed_answer())["disagreements"][0]["sides"][1] == {
+        "speaker": "la operadora", "value": "57 %", "n": 2, "source": "Diario del Sur", "published_at": ""}
+
+
+def test_a_spanish_answer_writes_an_english_side_with_spanish_separators_and_its_name_without_the_article():
+    english = hit(1, "The Association of Municipalities of the Sierra de Almena says about 2,400 people have been evacuated.",
+                  "Wire Press International", "2024-07-04", "en")
+    spanish = hit(2, "Según el CCEV, 1.150 personas han sido desalojadas en la Sierra de Almena.", "La Voz del Valle", "2024-07-03")
+    question = "¿Cuántas personas fueron desalojadas en la Sierra de Almena?"
+    found = disagreements("Fueron desalojadas 1.150 personas [2].", question, [english, spanish])
+    text = state_sides("Fueron desalojadas 1.150 personas [2].", found, [english, spanish], "es")
+    assert text.endswith("el CCEV da 1.150 [2] y Association of Municipalities of the Sierra de Almena, 2.400 [1].")
