@@ -35,6 +35,7 @@ from index.store import COLLECTION, Store, http_client, persistent_client
 from index.types import Article, Chunk, Filters
 
 from . import models
+from .asof import later, published_after, published_by
 from .check import abstention, check
 from .cite import citations
 from .generate import generate
@@ -50,6 +51,7 @@ from .understand import understand
 MARKER_FILE = "newsrag.json"
 PASSAGE_TOKENS = 2400  # prompt tokens for passages: fits a 4096-token context with history and answer
 RECENT_TURNS = 32  # answers whose prompt a follow-up sent as text history (HTTP API, browser) can continue
+LATER_SEARCH = 4  # passages searched among articles published after an "as of" day
 FOLLOW_UP_TOKENS = 2800  # a continued conversation's prompt: 4096 less the answer and a margin for the estimate
 EXCERPT_TOKENS = 0  # whole passages: excerpts read faster but changed answers (docs/PERFORMANCE.md)
 
@@ -321,6 +323,8 @@ class Archive:
     def _stream(self, question, history, top_k, filters, as_of, turn) -> Iterator[Reading | str | Answer]:
         start = time.perf_counter()
         timings: dict[str, float] = {}
+        if as_of is not None:  # an answer as of a day reads only what was published by then
+            filters = published_by(as_of, filters)
         query = self.understand(question, history, filters, as_of)
         if history:
             timings["rewrite_s"] = time.perf_counter() - start
@@ -359,6 +363,8 @@ class Archive:
             self._turns[(question, answer.text)] = read
             while len(self._turns) > RECENT_TURNS:
                 self._turns.popitem(last=False)
+        if as_of is not None and hits:
+            answer = replace(answer, later=later(hits, self.retriever.search(query.search, LATER_SEARCH, published_after(as_of, filters))))
         yield replace(answer, citations=self._with_copies(answer.citations), timings=timings, turn=read)
 
     def ask(

@@ -163,6 +163,7 @@ class Answer:
     repairs: list[str] = field(default_factory=list)  # what checking changed: recited, magnitude, language, withdrawn, no <type>
     foreign: list[str] = field(default_factory=list)  # sentences written partly in another language than the question's
     closest: list[Citation] = field(default_factory=list)  # for an abstention: the nearest passages, which do not answer it
+    later: list[Citation] = field(default_factory=list)  # "as of" a day: later articles that speak to the question (`rag.asof`)
     turn: Turn | None = None  # what the model read and wrote, for a follow-up to continue (`Chat`)
     disagreements: list[Disagreement] = field(default_factory=list)  # figures its passages dispute (`rag.disagree`)
 
@@ -178,5 +179,6 @@ class Answer:
             **({"repairs": self.repairs} if self.repairs else {}),
             **({"widened": True} if self.widened else {}),
             **({"closest": [c.to_dict() for c in self.closest]} if self.closest else {}),
+            **({"later": [c.to_dict() for c in self.later]} if self.later else {}),
             **({"disagreements": [d.to_dict() for d in self.disagreements]} if self.disagreements else {}),
         }

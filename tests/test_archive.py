@@ -407,3 +407,29 @@ def test_a_follow_up_on_the_same_passages_continues_the_prompt_the_model_has_rea
     assert keep(turn, [two, one], 10) is None  # too long to continue
     query = Query("And the bridge?", "en", "answer", "And the bridge?")
     assert follow_up_messages(turn, query, [two])[-1]["content"].startswith("More passages, numbered after the ones above:\n\n[2] ")
+
+
+def test_an_answer_as_of_a_day_reads_only_what_was_published_by_then_and_names_later_articles(fake_archive, tmp_path, capsys):
+    from datetime import datetime, timezone
+
+    from .conftest import write_jsonl
+
+    later_report = {"id": "a3", "title": "Port repairs cost more", "source": "Coast Times", "published_at": "2024-03-20",
+                    "language": "en", "text": "The harbour master said the Velport harbour repairs cost 3 million euros in the end."}
+    fake_archive.ingest([write_jsonl(tmp_path / "later.jsonl", [later_report])])
+    fake_archive.llm.reply = "The repairs cost 2 million euros [1]."
+    asked = "How much did the Velport harbour repairs cost?"
+    answer = fake_archive.ask(asked, as_of=datetime(2024, 3, 2, 12, tzinfo=timezone.utc))
+    assert {h.chunk.article_id for h in answer.hits} == {"a1"}  # a2 (5 March) and a3 (20 March) came later
+    assert [c.article_id for c in answer.later] == ["a3"] and answer.to_dict()["later"][0]["title"] == "Port repairs cost more"
+    assert not answer.abstained and "later" not in fake_archive.ask(asked).to_dict()  # without a day: everything is read
+    assert "a3" in {h.chunk.article_id for h in fake_archive.ask(asked).hits}
+    from ui.app import sources_markdown
+    from ui.cli import show_answer
+
+    assert "Port repairs cost more" in sources_markdown(answer) and "after the “as of” day" in sources_markdown(answer)
+    show_answer([answer], live=False)
+    assert "Published after that day" in capsys.readouterr().out
+    # a later article about something else is not named
+    unrelated = fake_archive.ask("¿Cuánto costó el puente de Soria?", as_of=datetime(2024, 3, 6, tzinfo=timezone.utc))
+    assert "a3" not in [c.article_id for c in unrelated.later]

@@ -77,7 +77,7 @@ class AskRequest(BaseModel):
     until: str | None = Field(None, description="YYYY-MM-DD: only articles published on or before this day")
     sources: list[str] = Field(default_factory=list, max_length=50, description="only these outlets")
     language: str | None = Field(None, max_length=8, description="only articles in this language (ISO 639-1)")
-    as_of: str | None = Field(None, description="YYYY-MM-DD: the day relative dates in the question count from")
+    as_of: str | None = Field(None, description="YYYY-MM-DD: answer from what was published by the end of this day, which relative dates count from")
 
 
 class ArticleIn(BaseModel):
@@ -246,10 +246,11 @@ def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_B
 
 
 def extras(answer: Answer) -> dict[str, Any]:
-    """The fields newsrag adds to OpenAI's reply: citations, abstention, unsupported sentences, disputed figures."""
+    """The fields newsrag adds to OpenAI's reply: citations, abstention, unsupported sentences, disputed figures,
+    later articles (an answer "as of" a day)."""
     data = answer.to_dict()
     return {"citations": data["citations"], "abstained": data["abstained"], "unsupported": data.get("unsupported", []),
-            **({"disagreements": data["disagreements"]} if "disagreements" in data else {})}
+            **{key: data[key] for key in ("disagreements", "later") if key in data}}
 
 
 def _day(text: str | None) -> datetime | None:

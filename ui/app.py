@@ -55,9 +55,13 @@ WIDENED = ("ℹ _Some passages are from outside the dates or outlets the questio
 def sources_markdown(answer: Answer) -> str:
     """The cited passages as Markdown: number, title, outlet, date, link, the passage with the
     sentences that answer the question and those the answer quotes in bold, other outlets that ran
-    the story, withdrawn sentences, figures the sources dispute, for an abstention the closest passages, and a note when passages come from outside the question's filters."""
+    the story, withdrawn sentences, figures the sources dispute, articles published after an "as of" day, for an abstention the closest
+    passages, and a note when passages come from outside the question's filters."""
     lines = [f"⚠ _Withdrawn, its sources do not back it:_ {escape(s)}\n" for s in answer.unsupported] + ([WIDENED] if answer.widened else [])
     lines += [f"⚖ _The sources disagree:_ {escape(d.summary)}\n" for d in answer.disagreements]
+    if answer.later:
+        lines.append("_Published after the “as of” day, and about the question (not read for this answer):_\n")
+        lines += [f"- {link(c.title, c.url)}" + (f" — {escape(c.about)}" if c.about else "") + "\n" for c in answer.later]
     if answer.closest:
         lines.append("_The closest passages (they do not answer the question):_\n")
         for c in answer.closest:
@@ -314,7 +318,7 @@ def build_app(archive: Archive):
                 with gr.Row():
                     since = gr.Textbox("", label="Since (YYYY-MM-DD)", elem_id="since")
                     until = gr.Textbox("", label="Until (YYYY-MM-DD)", elem_id="until")
-                    as_of = gr.Textbox("", label="As of (YYYY-MM-DD)", info="the day 'last week' counts from", elem_id="as-of")
+                    as_of = gr.Textbox("", label="As of (YYYY-MM-DD)", info="only what was published by then; 'last week' counts from it", elem_id="as-of")
                 with gr.Row():
                     outlets = gr.Dropdown(archive.outlets(), value=[], multiselect=True, label="Outlets", elem_id="outlets")
                     language = gr.Dropdown(["", "en", "es", "fr", "de", "pt", "it"], value="", label="Language of the articles")

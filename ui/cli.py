@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--source", action="append", default=[], metavar="OUTLET", help="only this outlet (repeatable)")
             p.add_argument("--language", help="only articles in this language (ISO 639-1, e.g. es)")
             p.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD|today",
-                           help="the day 'last week' or 'ayer' count from (default: the newest article's)")
+                           help="answer from what was published by the end of this day, which 'last week' or 'ayer' count from "
+                                "(default: the newest article's, every article read)")
         if name == "ask":
             p.add_argument("question")
             p.add_argument("--json", action="store_true", help="print the answer as a JSON object")
@@ -392,6 +393,10 @@ def show_answer(stream: Iterable[Reading | str | Answer], live: bool, reading: T
         print("(some passages are from outside the dates or outlets the question names: they answered it better)")
     for disputed in answer.disagreements:
         print(f"(the sources disagree: {disputed.summary})")
+    if answer.later:
+        print("\nPublished after that day, and about the question (not read for this answer):")
+        for c in answer.later:
+            print(f"[{c.n}] {c.heading}" + (f"\n    {c.url}" if c.url else "") + f"\n    {c.quote}")
     if answer.closest:
         print("\nClosest passages (they do not answer the question):")
         for c in answer.closest:
