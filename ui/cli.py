@@ -141,6 +141,21 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(default: $NEWSRAG_AUTH)")
             p.add_argument("--api", action="store_true", help="also serve the HTTP API under /v1 on the same port")
 
+    p = command("mcp", cmd_mcp, "serve the archive to MCP clients: search, ask, list and ingest tools, article:// resources "
+                                "(stdio, or streamable HTTP with --http)")
+    p.add_argument("--model", help="LLM: default, small or a path to a .gguf file")
+    p.add_argument("--top-k", type=int, help="passages given to the model (default 4)")
+    p.add_argument("--allow-ingest", action="store_true", default=None,
+                   help="let clients ingest files and folders: they could then make the server read any file it can read")
+    p.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp instead of stdio")
+    p.add_argument("--host", help="address to bind with --http (default 127.0.0.1)")
+    p.add_argument("--port", type=int, dest="mcp_port", metavar="PORT", help="port with --http (default 8765, or $NEWSRAG_MCP_PORT)")
+    p.add_argument("--token", dest="mcp_token", metavar="TOKEN",
+                   help="with --http, require Authorization: Bearer TOKEN (default: $NEWSRAG_MCP_TOKEN)")
+    p.add_argument("--insecure-public", action="store_true", default=None,
+                   help="with --http, serve an address other than loopback with no token (only on a network "
+                        "where every client is trusted)")
+
     command("doctor", cmd_doctor, "show versions, CPU and GPU support, models and the archive")
 
     p = command("eval", cmd_eval, "run a question set against an archive; write report.json, report.md, plots")
@@ -446,6 +461,25 @@ def cmd_api(args, config: Config, opener: Opener) -> int:
     Exposure(config.host, bool(config.api_token), config.insecure_public).check("--token TOKEN (or $NEWSRAG_API_TOKEN)")
     serve(opener(), host=config.host, port=config.api_port, token=config.api_token,
           allowed_hosts=allowed_hosts(config.host, config.allowed_hosts))
+    return 0
+
+
+def cmd_mcp(args, config: Config, opener: Opener) -> int:
+    from .mcp_server import create_server, serve_http, serve_stdio
+    from .network import Exposure, allowed_hosts
+
+    if args.http:
+        Exposure(config.host, bool(config.mcp_token), config.insecure_public).check("--token TOKEN (or $NEWSRAG_MCP_TOKEN)")
+    elif any(flag is not None for flag in (args.host, args.mcp_port, args.mcp_token)):
+        from rag import InputError
+
+        raise InputError("--host, --port and --token apply to the HTTP transport: add --http (stdio is the default)")
+    archive = opener()
+    server = create_server(archive, allow_ingest=config.allow_ingest)
+    if args.http:
+        serve_http(server, archive, config.host, config.mcp_port, config.mcp_token, allowed_hosts(config.host))
+    else:
+        serve_stdio(server)
     return 0
 
 

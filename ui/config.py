@@ -55,6 +55,9 @@ class Config:
     auth: str | None = field(default=None, repr=False)  # USER:PASS the browser app asks for (and the API beside it accepts)
     insecure_public: bool = False  # serve an address other than loopback with no password or token
     allowed_hosts: str | None = None  # Host header names the API accepts, comma-separated; None: loopback's on loopback
+    mcp_port: int = 8765  # `newsrag mcp --http`'s
+    mcp_token: str | None = field(default=None, repr=False)  # required as a bearer token by `newsrag mcp --http` when set
+    allow_ingest: bool = False  # let MCP clients ingest files and folders the server can read
     debug: bool = False
 
     @classmethod
@@ -71,11 +74,11 @@ class Config:
                 raw = None
             elif f.name in ("archive", "models_dir", "prompts_dir", "prompt_cache"):
                 raw = Path(raw).expanduser()
-            elif f.name in ("top_k", "port", "api_port", "excerpt_tokens"):
+            elif f.name in ("top_k", "port", "api_port", "mcp_port", "excerpt_tokens"):
                 raw = int(raw)
             elif f.name == "keyword_weight":
                 raw = float(raw)
-            elif f.name in ("debug", "question_filters", "insecure_public"):
+            elif f.name in ("debug", "question_filters", "insecure_public", "allow_ingest"):
                 raw = str(raw).lower() not in ("0", "false", "no", "off", "")
             values[f.name] = raw
         return cls(**values)
