@@ -363,8 +363,9 @@ class Archive:
             self._turns[(question, answer.text)] = read
             while len(self._turns) > RECENT_TURNS:
                 self._turns.popitem(last=False)
-        if as_of is not None and hits:
-            answer = replace(answer, later=later(hits, self.retriever.search(query.search, LATER_SEARCH, published_after(as_of, filters))))
+        after = published_after(as_of, filters) if as_of is not None and hits else None
+        if after is not None:
+            answer = replace(answer, later=later(hits, self.retriever.search(query.search, LATER_SEARCH, after)))
         yield replace(answer, citations=self._with_copies(answer.citations), timings=timings, turn=read)
 
     def ask(

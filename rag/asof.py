@@ -21,23 +21,29 @@ LATER_MARGIN = 0.03  # a later passage this much less close to the question than
 LATER_MOST = 3
 
 
-def day_end(day: datetime) -> datetime:
-    """The first instant after ``day``'s UTC date: the exclusive bound of what was published by then."""
-    utc = day.astimezone(timezone.utc) if day.tzinfo else day.replace(tzinfo=timezone.utc)
-    return datetime.combine(utc.date(), time.min, tzinfo=timezone.utc) + timedelta(days=1)
+def day_end(day: datetime) -> datetime | None:
+    """The first instant after ``day``'s UTC date: the exclusive bound of what was published by
+    then; None after the last day a date can hold (nothing is later)."""
+    try:
+        utc = day.astimezone(timezone.utc) if day.tzinfo else day.replace(tzinfo=timezone.utc)
+        return datetime.combine(utc.date(), time.min, tzinfo=timezone.utc) + timedelta(days=1)
+    except OverflowError:
+        return None
 
 
 def published_by(day: datetime, filters: Filters | None = None) -> Filters:
     """``filters`` narrowed to what was published by the end of ``day``."""
     filters = filters or Filters()
     bound = day_end(day)
-    return Filters(filters.since, min(filters.until, bound) if filters.until else bound, filters.sources, filters.language)
+    until = min(filters.until, bound) if filters.until and bound else filters.until or bound
+    return Filters(filters.since, until, filters.sources, filters.language)
 
 
-def published_after(day: datetime, filters: Filters | None = None) -> Filters:
-    """``filters``' outlets and language, for what was published after ``day``."""
+def published_after(day: datetime, filters: Filters | None = None) -> Filters | None:
+    """``filters``' outlets and language, for what was published after ``day``; None when no day is later."""
     filters = filters or Filters()
-    return Filters(since=day_end(day), sources=filters.sources, language=filters.language)
+    bound = day_end(day)
+    return Filters(since=bound, sources=filters.sources, language=filters.language) if bound else None
 
 
 def later(read: Sequence[Hit], after: Sequence[Hit], margin: float = LATER_MARGIN, most: int = LATER_MOST) -> list[Citation]:
