@@ -64,10 +64,15 @@ def test_an_abstention_and_an_undisputed_answer_carry_no_disagreement():
     assert alone.disagreements == [] and "disagreements" not in alone.to_dict()
 
 
+def evacuees():
+    """The evacuees as an English wire and a Spanish paper count them."""
+    return (hit(1, "The Association of Municipalities of the Sierra de Almena says about 2,400 people have been evacuated.",
+                "Wire Press International", "2024-07-04", "en"),
+            hit(2, "Según el CCEV, 1.150 personas han sido desalojadas en la Sierra de Almena.", "La Voz del Valle", "2024-07-03"))
+
+
 def test_an_english_answer_names_a_spanish_speaker_by_name_and_writes_its_figure_in_english():
-    english = hit(1, "The Association of Municipalities of the Sierra de Almena says about 2,400 people have been evacuated.",
-                  "Wire Press International", "2024-07-04", "en")
-    spanish = hit(2, "Según el CCEV, 1.150 personas han sido desalojadas en la Sierra de Almena.", "La Voz del Valle", "2024-07-03")
+    english, spanish = evacuees()
     question = "How many people were evacuated in the Sierra de Almena?"
     found = disagreements("About 2,400 people were evacuated [1].", question, [english, spanish])
     text = state_sides("About 2,400 people were evacuated [1].", found, [english, spanish], "en")
@@ -135,9 +140,7 @@ def test_the_browser_shows_a_disagreement_escaped_and_the_api_returns_it():
 
 
 def test_a_spanish_answer_writes_an_english_side_with_spanish_separators_and_its_name_without_the_article():
-    english = hit(1, "The Association of Municipalities of the Sierra de Almena says about 2,400 people have been evacuated.",
-                  "Wire Press International", "2024-07-04", "en")
-    spanish = hit(2, "Según el CCEV, 1.150 personas han sido desalojadas en la Sierra de Almena.", "La Voz del Valle", "2024-07-03")
+    english, spanish = evacuees()
     question = "¿Cuántas personas fueron desalojadas en la Sierra de Almena?"
     found = disagreements("Fueron desalojadas 1.150 personas [2].", question, [english, spanish])
     text = state_sides("Fueron desalojadas 1.150 personas [2].", found, [english, spanish], "es")
