@@ -173,8 +173,8 @@ def _index(articles: Sequence[Article], store: Store, embedder: Embedder, manife
         with manifest.transaction():
             for version in batch:
                 _put(manifest, version)
-        _settle(store, manifest, [v.article.id for v in batch if v.article.id in stored])
-        manifest.end_write(ids)
+        _settle(store, manifest, [i for i in ids if i in stored])  # an earlier version's chunks go
+        manifest.end_write([i for i in ids if i not in stored])  # new articles have none
         batch.clear()
 
     def copied(article: Article, thash: str, signature) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from index.language import ALL_FUNCTION_WORDS
+from index.language import ALL_FUNCTION_WORDS, fold
 
 _ANCHOR = re.compile(r"\d[\d.,:]*\d|\d|\b[A-ZÁÉÍÓÚÑ][\wáéíóúñü]{2,}")
 
@@ -24,6 +24,12 @@ def anchors(text: str, sentence: bool = False) -> set[str]:
         found = found[1:]
     out = {re.sub(r"[.,:]", "", a) if a[0].isdigit() else a.lower() for a in found}
     return out - ALL_FUNCTION_WORDS
+
+
+def findable(text: str) -> set[str]:
+    """What a claim's names are looked for in: ``text``'s anchors and all its words, folded (a name
+    may start a sentence in the claim only, and be written in lower case in the passage)."""
+    return anchors(text) | {fold(w) for w in re.findall(r"\w+", text)}
 
 
 def acronyms(text: str) -> set[str]:

@@ -18,7 +18,7 @@ from typing import Sequence
 
 from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, split_sentences
 
-from .anchors import acronyms, anchors
+from .anchors import acronyms, anchors, findable
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
 from .disagree import disagreements, state_sides
 from .quantities import counted, days, is_day, is_year, quantities, spoken, times
@@ -179,7 +179,7 @@ def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
     names = anchors(asked, sentence=True) - outlets - set(MONTHS) - set(WEEKDAYS)
     short = acronyms(asked)  # translated too: WSE is GPW in Polish
     names = {n for n in names if not n[0].isdigit() and n not in short and kept_in_translation(n, query.language)}
-    found = anchors(whole) | {fold(w) for w in re.findall(r"\w+", whole)}
+    found = findable(whole)
     return all(n in found or fold(n) in found for n in names)
 
 

@@ -28,7 +28,7 @@ from typing import Sequence
 from index.language import (ALL_FUNCTION_WORDS, ARTICLES, FIGURE_VERBS, REVISION_WORDS, SOURCE_BEFORE, SPEECH_VERBS,
                             THOUSANDS_SEPARATORS, fold)
 
-from .anchors import anchors
+from .anchors import anchors, findable
 from .cite import sentences
 from .quantities import Day, Quantity, counted, days, is_day, is_year, quantities, spoken
 from .types import Disagreement, Hit, Side
@@ -37,6 +37,7 @@ DISPUTE_MARGIN = 0.05  # a side's sentence is this close to the best one of its 
 DISPUTE_DAYS = 2  # attributed sides published this many days apart at most
 SPEAKER_WORDS = 10  # a speaker is at most this many words long
 ARTICLES_ANY = frozenset().union(*ARTICLES.values())
+_REVISIONS = frozenset(fold(w) for w in REVISION_WORDS)
 
 # The sentence appended to an answer that gives one side: both sides, each with its passage's marker.
 BOTH_SIDES = {
@@ -109,13 +110,13 @@ def statements(question: str, hits: Sequence[Hit], margin: float = DISPUTE_MARGI
     asked = {q.value for q in quantities(question)}
     out = []
     for n, h in enumerate(hits, start=1):
-        found = anchors(h.chunk.text) | {fold(w) for w in re.findall(r"\w+", h.chunk.text)}
+        found = findable(h.chunk.text)
         if not all(a in found or fold(a) in found for a in names):
             continue
         for sentence, score in h.evidence:
             if score < best[h.chunk.source.language] - margin:
                 continue
-            if {fold(w) for w in re.findall(r"\w+", sentence)} & {fold(w) for w in REVISION_WORDS}:
+            if {fold(w) for w in re.findall(r"\w+", sentence)} & _REVISIONS:
                 continue
             digits, figures = counted(sentence, h.chunk.source.language or None)
             for q, word in figures:

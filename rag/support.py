@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from index.language import MONTHS, SPEECH, WEEKDAYS, fold, kept_in_translation, question_language, split_sentences
 
-from .anchors import acronyms, anchors
+from .anchors import acronyms, anchors, findable
 from .llm import LLM
 from .prompt import load_prompt
 from .quantities import is_day, is_year, quantities, times
@@ -69,7 +69,7 @@ class LexicalSupport(Support):
                  and a not in short and kept_in_translation(a, language)}
         if not names and not figures and not clock:
             return True
-        found = anchors(premise) | {fold(w) for w in re.findall(r"\w+", premise)}  # a name may start a sentence in the claim only
+        found = findable(premise)
         names = {fold(n) for n in names}
         if names and len(names & found) * 2 < len(names):
             return False

@@ -20,7 +20,8 @@ import httpx
 from index.errors import FetchError
 from index.load import MAX_PAGE_BYTES
 
-SCHEMES = ("http", "https")
+from ..markup import LINK_SCHEMES  # the only schemes followed, as the only ones linked
+
 USER_AGENT = "newsrag-watch/1 (a private news archive following its feeds)"
 TIMEOUT_S = 30.0  # connecting, or waiting for the next bytes
 DEADLINE_S = 120.0  # one whole response, however slowly it drips
@@ -59,7 +60,7 @@ class Fetched:
 def check_url(url: str) -> str | None:
     """Why ``url`` cannot be watched, or None when it is an http(s) address with a host."""
     parts = urlsplit(url)
-    if parts.scheme.lower() not in SCHEMES:
+    if parts.scheme.lower() not in LINK_SCHEMES:
         return f"only http and https addresses are fetched, not {parts.scheme + ':' if parts.scheme else 'a bare name'}"
     if not parts.hostname:
         return "no host in the address"
