@@ -18,6 +18,7 @@ import secrets
 import threading
 import time
 from collections import Counter, OrderedDict
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -158,13 +159,17 @@ class Archive:
             settings.setdefault("collection", server_collection(path))
             client, collection = http_client(chroma_url), settings["collection"]
         else:
-            client, collection = persistent_client(path / "chroma"), COLLECTION
-        store = Store(client, embedder, collection=collection, sentences=SentenceStore(path / "sentences.sqlite"))
-        if not marker.is_file() or json.loads(marker.read_text()) != settings:
-            marker.write_text(json.dumps(settings, indent=2) + "\n")
+            client, collection = None, COLLECTION
+        write_lock = WriteLock(path, write_wait_s)
+        # Chroma creates its tables without checking whether another process is creating them: a
+        # new archive's folder is made under the write lock, so that processes opening it at once take turns.
+        with write_lock.held() if not marker.is_file() else nullcontext():
+            client = client or persistent_client(path / "chroma")
+            store = Store(client, embedder, collection=collection, sentences=SentenceStore(path / "sentences.sqlite"))
+            if not marker.is_file() or json.loads(marker.read_text()) != settings:
+                marker.write_text(json.dumps(settings, indent=2) + "\n")
         models_dir = models_dir or models.default_models_dir()
         manifest = Manifest(path / "manifest.sqlite")
-        write_lock = WriteLock(path, write_wait_s)
         if not manifest.entries() and store.count():  # chunks without rows: an old archive, or a first write under way
             with write_lock.attempt() as free:
                 if free:

@@ -114,6 +114,14 @@ def test_a_writer_waits_for_another_process_then_fails_in_one_line_while_questio
     assert archive.ingest([more]).added == 3 and len(whole(archive)) == 6
 
 
+def test_processes_opening_a_new_archive_at_once_all_open_it(tmp_path):
+    for round in range(8):  # Chroma's first tables, made by several processes at once, failed in about one round of four
+        procs = [writer(tmp_path / f"arch{round}", "remove=nothing") for _ in range(4)]
+        for proc in procs:
+            assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert open_archive(tmp_path / "arch0").store.count() == 0
+
+
 def test_twenty_ingests_and_removals_in_four_processes_end_with_manifest_and_chroma_agreeing(tmp_path):
     shared = {"id": "shared", "title": "Shared", "source": "Wire", "text": ""}
     procs, expected, versions = [], set(), {}
