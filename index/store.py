@@ -12,7 +12,7 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import chromadb
 import numpy as np
@@ -176,6 +176,20 @@ class Store:
             got = self.collection.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
             rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
             yield [from_metadata(cid, text, meta) for cid, text, meta in rows], np.asarray(got["embeddings"], dtype=np.float32)
+
+    def article_vectors(self, versions: Mapping[str, str], page: int = 200) -> dict[str, np.ndarray]:
+        """article id -> the unit mean of the vectors of its chunks whose content hash is
+        ``versions[id]``; an article without such chunks is left out."""
+        sums: dict[str, np.ndarray] = {}
+        ids = list(versions)
+        for start in range(0, len(ids), page):
+            part = ids[start:start + page]
+            got = self.collection.get(where={"article_id": {"$in": part}}, include=["metadatas", "embeddings"])
+            for meta, vector in zip(got["metadatas"] or [], got["embeddings"] if got["embeddings"] is not None else [], strict=True):
+                article_id = meta["article_id"]
+                if meta.get("content_hash", "") == versions[article_id]:
+                    sums[article_id] = sums.get(article_id, 0) + np.asarray(vector, dtype=np.float32)
+        return {i: v / (float(np.linalg.norm(v)) or 1.0) for i, v in sums.items()}
 
     def ids(self) -> list[str]:
         """The ids of all chunks (a fraction of a second at 100k chunks)."""

@@ -2,6 +2,7 @@
 
 from index.errors import ArchiveError, InputError, ModelError, NewsragError
 from index.ingest import IngestReport
+from index.stories import Story
 from index.types import Article, Chunk, Filters, Source
 
 from .archive import Archive, Chat, sample_files
@@ -28,6 +29,7 @@ __all__ = [
     "Query",
     "Reading",
     "Source",
+    "Story",
     "Turn",
     "sample_files",
 ]

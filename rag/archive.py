@@ -33,6 +33,7 @@ from index.lock import WRITE_WAIT_S, WriteLock
 from index.manifest import Manifest, entry_dict
 from index.sentences import SentenceStore
 from index.store import COLLECTION, Store, http_client, persistent_client
+from index.stories import Story, StoryIndex
 from index.types import Article, Chunk, Filters
 
 from . import models
@@ -107,6 +108,7 @@ class Archive:
         self._generating = threading.Lock()
         self.write_lock = write_lock or WriteLock(path)  # one write at a time, whoever asks (CLI, browser, API, other processes)
         self._turns: OrderedDict[tuple[str, str], Turn] = OrderedDict()  # recent answers' turns, by question and answer
+        self._story_index: StoryIndex | None = None
 
     @classmethod
     def open(
@@ -412,6 +414,25 @@ class Archive:
         entries = [e for e in self.manifest.entries() if e.state in ("indexed", "copy") and (not source or e.source == source)]
         entries.sort(key=lambda e: e.published_at or "", reverse=True)
         return [{**entry_dict(e), "language": e.language, "copy_of": e.canonical if e.state == "copy" else None} for e in entries]
+
+    def stories(self, min_articles: int = 1) -> list[Story]:
+        """The archive's stories (`index.stories`) of at least ``min_articles`` articles, newest
+        last day first; articles added or changed since the last listing are assigned now."""
+        entries = self.manifest.entries()
+        self.story_index.update(entries, self.store.article_vectors)
+        return [s for s in self.story_index.stories(entries) if s.size >= min_articles]
+
+    def story(self, story_id: int) -> list[dict]:
+        """A story's articles in date order (undated last), as `articles` lists them; [] for an unknown story."""
+        ids = set(self.story_index.members(story_id))
+        return sorted((a for a in self.articles() if a["id"] in ids), key=lambda a: (not a["published_at"], a["published_at"], a["id"]))
+
+    @property
+    def story_index(self) -> StoryIndex:
+        """The stories' assignments, in ``stories.sqlite`` (made when stories are first listed)."""
+        if self._story_index is None:
+            self._story_index = StoryIndex(self.path / "stories.sqlite")
+        return self._story_index
 
     def keyword_search(self, words: str, limit: int = 200) -> list[Chunk]:
         """Chunks sharing words with ``words`` (BM25, titles included), best first."""

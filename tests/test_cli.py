@@ -119,7 +119,7 @@ def test_public_api_is_listed():
     assert sorted(rag.__all__) == sorted([
         "Answer", "Archive", "ArchiveError", "Article", "Chat", "Chunk", "Citation", "Filters", "Hit", "IngestReport",
         "InputError", "LLM", "LlamaCppLLM", "ModelError", "NewsragError", "OpenAILLM", "Query", "Reading", "Source",
-        "Turn", "sample_files",
+        "Story", "Turn", "sample_files",
     ])
     assert all(hasattr(rag, name) for name in rag.__all__)
 
