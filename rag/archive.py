@@ -415,11 +415,12 @@ class Archive:
         entries.sort(key=lambda e: e.published_at or "", reverse=True)
         return [{**entry_dict(e), "language": e.language, "copy_of": e.canonical if e.state == "copy" else None} for e in entries]
 
-    def stories(self, min_articles: int = 1) -> list[Story]:
+    def stories(self, min_articles: int = 1, rebuild: bool = False) -> list[Story]:
         """The archive's stories (`index.stories`) of at least ``min_articles`` articles, newest
-        last day first; articles added or changed since the last listing are assigned now."""
+        last day first; articles added or changed since the last listing are assigned now (with
+        ``rebuild``, every article is grouped again)."""
         entries = self.manifest.entries()
-        self.story_index.update(entries, self.store.article_vectors)
+        (self.story_index.rebuild if rebuild else self.story_index.update)(entries, self.store.article_vectors)
         return [s for s in self.story_index.stories(entries) if s.size >= min_articles]
 
     def story(self, story_id: int) -> list[dict]:

@@ -165,3 +165,25 @@ def test_the_sample_strike_is_one_story_across_outlets_and_languages_and_other_n
     timeline = archive.story(strike)
     assert [a["published_at"] for a in timeline] == sorted(a["published_at"] for a in timeline)
     assert {"Northern Ledger", "El Observador Global"} <= {a["source"] for a in timeline}
+
+
+def test_the_command_line_lists_stories_one_a_line_and_a_story_timeline(fake_archive, tmp_path, capsys):
+    from ui.cli import main
+
+    fake_archive.ingest([write_jsonl(tmp_path / "more.jsonl", [
+        {"id": "a3", "title": "Velport ferries back", "source": "Bay Post", "published_at": "2024-03-02", "language": "en",
+         "text": "The harbour of Velport reopened on Friday after the storm. Ferries to the islands resumed at noon.\n\n"
+                 "The harbour master said repairs cost 2 million euros, and ferries ran late."}])])
+    assert main(["stories"], archive=fake_archive) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and "2024-03-01..2024-03-02    2 articles  Bay Post, Coast Times (en)  Port reopens after storm" in lines[0]
+    assert main(["stories", "--all"], archive=fake_archive) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2  # and the bridge in Soria, alone
+    story = int(lines[0].split()[0])
+    assert main(["stories", "--story", str(story)], archive=fake_archive) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["2024-03-01  Coast Times  [en]  Port reopens after storm  https://coast.example/a1",
+                   "2024-03-02  Bay Post  [en]  Velport ferries back"]
+    assert main(["stories", "--story", "999"], archive=fake_archive) == 1
+    assert main(["stories", "--json", "--rebuild"], archive=fake_archive) == 0
+    assert '"label": "Port reopens after storm"' in capsys.readouterr().out

@@ -95,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("keys", nargs="*", metavar="ID|URL")
     p.add_argument("--source", help="remove every article of this outlet")
 
+    p = command("stories", cmd_stories, "list the archive's stories (articles about one thing, across outlets and languages), "
+                                        "one a line, or one story's articles in date order")
+    p.add_argument("--story", type=int, metavar="ID", help="list this story's articles, oldest first")
+    p.add_argument("--all", action="store_true", help="list the stories of a single article too")
+    p.add_argument("--rebuild", action="store_true", help="group every article again, as on a first listing")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+
     for name, run, text in (
         ("ask", cmd_ask, "answer a question from the archive, with citations"),
         ("chat", cmd_chat, "a conversation in the terminal: follow-up questions use the previous answers"),
@@ -284,6 +291,34 @@ def cmd_remove(args, config: Config, opener: Opener) -> int:
         print(f"newsrag: {problem}", file=sys.stderr)
     print(f"{archive.path}: removed {report.removed}" + (f" (a copy re-indexed in place of {report.added})" if report.added else ""))
     return 0 if report.ok else 3
+
+
+def cmd_stories(args, config: Config, opener: Opener) -> int:
+    from dataclasses import asdict
+
+    from rag import InputError
+
+    archive = opener()
+    stories = archive.stories(min_articles=1 if args.all else 2, rebuild=args.rebuild)
+    if args.story is not None:
+        articles = archive.story(args.story)
+        if not articles:
+            raise InputError(f"no story {args.story}; newsrag stories --archive {archive.path} lists them")
+        if args.json:
+            print(json.dumps(articles, ensure_ascii=False, indent=2))
+        for a in [] if args.json else articles:
+            print(f"{a['published_at'] or 'undated':10}  {a['source'] or '?'}  [{a['language'] or '?'}]  {a['title'] or a['id']}  {a['url']}".rstrip())
+        return 0
+    if args.json:
+        print(json.dumps([asdict(s) for s in stories], ensure_ascii=False, indent=2))
+        return 0
+    for s in stories:
+        dates = s.first if s.first == s.last else f"{s.first}..{s.last}"
+        print(f"{s.id:>4}  {dates or 'undated':22}  {s.size:>3} article{'s' * (s.size != 1)}  "
+              f"{', '.join(s.outlets) or '?'} ({', '.join(s.languages) or '?'})  {s.label}")
+    if not stories:
+        print("no stories of several articles yet" + ("" if args.all else "; --all lists those of one article"))
+    return 0
 
 
 def cmd_watch(args, config: Config, opener: Opener) -> int:
