@@ -165,6 +165,8 @@ class StoryIndex:
 
     def members(self, story: int) -> list[str]:
         """The ids of a story's articles (none for an unknown story)."""
+        if not -2**63 <= story < 2**63:  # not an id SQLite can hold
+            return []
         return [r[0] for r in self.db.execute("SELECT article_id FROM members WHERE story = ?", (story,))]
 
     def story_of(self, article_id: str) -> int | None:

@@ -93,6 +93,20 @@ def test_ask_takes_filters_and_returns_the_formats_answer(client):
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["detail"]
 
 
+def test_list_stories_and_a_story_timeline(client, fake_archive):
+    listed = client.get("/v1/stories", params={"min_articles": 1}, headers=AUTH).json()
+    assert listed["total"] == 2 and {s["label"] for s in listed["stories"]} == {"Port reopens after storm", "Nuevo puente en Soria"}
+    first = listed["stories"][0]
+    assert set(first) == {"id", "label", "article_ids", "outlets", "languages", "first", "last", "days"}
+    assert first["days"] == [[first["first"], 1]]
+    assert client.get("/v1/stories", headers=AUTH).json() == {"total": 0, "stories": []}  # none of two articles or more
+    timeline = client.get(f"/v1/stories/{first['id']}", headers=AUTH).json()
+    assert [a["id"] for a in timeline["articles"]] == first["article_ids"]
+    assert client.get("/v1/stories/999", headers=AUTH).status_code == 404
+    assert client.get("/v1/stories", params={"limit": 0}, headers=AUTH).status_code == 400
+    assert client.get("/v1/stories").status_code == 401
+
+
 def test_ingest_and_list_articles(client):
     new = {"articles": [{"id": "n1", "title": "Ferry strike", "text": "Ferry crews walked out on Monday over pay.",
                          "source": "Coastal Tribune", "published_at": "2024-03-09T08:00:00+00:00", "language": "en"}]}
@@ -155,7 +169,8 @@ def test_every_route_keeps_to_its_schema(api_schema):
 
         check()
         checked.append(operation.label)
-    assert sorted(checked) == ["GET /v1/articles", "POST /v1/ask", "POST /v1/chat/completions", "POST /v1/ingest"]
+    assert sorted(checked) == ["GET /v1/articles", "GET /v1/stories", "GET /v1/stories/{story_id}", "POST /v1/ask",
+                               "POST /v1/chat/completions", "POST /v1/ingest"]
 
 
 @pytest.mark.slow

@@ -1,5 +1,5 @@
 """newsrag's HTTP API (FastAPI): an OpenAI-compatible chat endpoint over an archive, and
-endpoints to ask, ingest and list articles. The schema is served at ``/openapi.json``.
+endpoints to ask, ingest and list articles and stories. The schema is served at ``/openapi.json``.
 
 - ``POST /v1/chat/completions``: OpenAI's request and reply shapes; ``stream: true`` sends
   server-sent events. The last user message is the question, earlier turns are its history.
@@ -12,6 +12,8 @@ endpoints to ask, ingest and list articles. The schema is served at ``/openapi.j
 - ``POST /v1/ask``: FORMATS.md's answer object for a question, with optional filters.
 - ``POST /v1/ingest``: FORMATS.md article records in a JSON body; the ingest report back.
 - ``GET /v1/articles``: the archive's articles (copies included), newest first, paged.
+- ``GET /v1/stories``: the archive's stories (`rag.Story` objects), newest first, paged;
+  ``GET /v1/stories/{id}``: one story's articles, oldest first.
 
 One answer is generated at a time. A bearer token, or the browser app's user name and
 password (HTTP Basic) when the API is served beside it, is required on every ``/v1`` route when
@@ -28,6 +30,7 @@ import hmac
 import json
 import time
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Iterator, Literal, Sequence
 
@@ -97,6 +100,7 @@ class Error(BaseModel):
 ERRORS = {400: {"model": Error, "description": "a request the archive cannot act on"},
           401: {"model": Error, "description": "missing or wrong bearer token"},
           413: {"model": Error, "description": "request body too large"}}
+STORY_404 = {"model": Error, "description": "no story with this id"}
 
 
 class IngestRequest(BaseModel):
@@ -241,6 +245,22 @@ def create_app(archive: Archive, token: str | None = None, max_body: int = MAX_B
             raise HTTPException(400, "limit must be 1 to 1000 and offset at least 0")
         listed = archive.articles(source)
         return {"total": len(listed), "articles": listed[offset: offset + limit]}
+
+    @app.get("/v1/stories", dependencies=[Depends(authorized)], responses=ERRORS,
+             summary="The archive's stories (articles about one thing, across outlets and languages), newest first")
+    def stories(limit: int = 50, offset: int = 0, min_articles: int = 2) -> dict[str, Any]:
+        if not 1 <= limit <= 1000 or offset < 0 or min_articles < 1:
+            raise HTTPException(400, "limit must be 1 to 1000, offset at least 0 and min_articles at least 1")
+        listed = archive.stories(min_articles)
+        return {"total": len(listed), "stories": [asdict(s) for s in listed[offset: offset + limit]]}
+
+    @app.get("/v1/stories/{story_id}", dependencies=[Depends(authorized)], responses={**ERRORS, 404: STORY_404},
+             summary="A story's articles, oldest first")
+    def story(story_id: int) -> dict[str, Any]:
+        articles = archive.story(story_id)
+        if not articles:
+            raise HTTPException(404, f"no story {story_id}; GET /v1/stories lists them")
+        return {"id": story_id, "articles": articles}
 
     return app
 
