@@ -59,3 +59,50 @@ def test_ask_see_the_passages_being_read_then_the_streamed_answer_and_follow_a_c
         sources.screenshot(path=str(shots / "sources.png"))
         assert (shots / "chat.png").stat().st_size > 10_000
         browser.close()
+
+
+STRIKE = ("Rail workers walked out on the Northern Corridor line as the three day strike began, with trains cancelled, "
+          "stations closed and commuters crowding the replacement buses between Harwick and Velport.")
+STORIES = [  # (id, outlet, day, title, text added to the shared report)
+    ("r1", "Northern Ledger", "2024-05-06", "Rail strike begins on the Northern Corridor", "Day one."),
+    ("r2", "Coastal Tribune", "2024-05-07", "Second day of the Northern Corridor strike", "Day two, more buses."),
+    ("r3", "Wire Press", "2024-05-09", "Northern Corridor strike ends after three days", "Trains ran again on Thursday."),
+]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (apt-get install chromium)")
+def test_the_archive_tab_lists_stories_charts_coverage_and_shows_a_story_timeline(server, fake_archive, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect, sync_playwright
+
+    from .conftest import write_jsonl
+
+    fake_archive.ingest([write_jsonl(tmp_path / "strike.jsonl", [
+        {"id": i, "source": outlet, "published_at": day, "title": title, "language": "en", "url": f"https://news.example/{i}",
+         "text": f"{STRIKE} {more}"} for i, outlet, day, title, more in STORIES])])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        page.goto(server)
+        page.get_by_role("tab", name="Archive").click()
+        page.get_by_role("button", name="Refresh").click()  # the strike was ingested after the page was built
+        stories = page.locator("#stories")
+        expect(stories).to_contain_text("Rail strike begins on the Northern Corridor", timeout=30_000)
+        expect(stories).to_contain_text("Coastal Tribune, Northern Ledger, Wire Press")
+        expect(stories).to_contain_text("2024-05-06 – 2024-05-09")
+        for chart in ("#coverage", "#by-month", "#by-outlet"):
+            expect(page.locator(f"{chart} canvas, {chart} svg").first).to_be_visible(timeout=30_000)
+        page.locator("#story-choice input").click()
+        page.get_by_role("option", name="Rail strike begins on the Northern Corridor (2024-05-06 – 2024-05-09, 3)").click()
+        rows = page.locator("#timeline tbody tr")
+        expect(rows).to_have_count(3, timeout=30_000)
+        expect(rows.nth(0)).to_contain_text("2024-05-06")
+        expect(rows.nth(0)).to_contain_text("Northern Ledger")
+        expect(rows.nth(2)).to_contain_text("Northern Corridor strike ends after three days")
+        assert rows.nth(1).locator("a").get_attribute("href") == "https://news.example/r2"
+        shots = ROOT / SHOTS if SHOTS else tmp_path
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "stories.png"), full_page=True)
+        assert (shots / "stories.png").stat().st_size > 10_000
+        browser.close()

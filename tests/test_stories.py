@@ -187,3 +187,45 @@ def test_the_command_line_lists_stories_one_a_line_and_a_story_timeline(fake_arc
     assert main(["stories", "--story", "999"], archive=fake_archive) == 1
     assert main(["stories", "--json", "--rebuild"], archive=fake_archive) == 0
     assert '"label": "Port reopens after storm"' in capsys.readouterr().out
+
+
+def test_the_archive_tab_lists_stories_charts_them_and_shows_a_timeline(fake_archive, tmp_path):
+    from ui.app import archive_views
+    from ui.stories import timeline_markdown
+
+    fake_archive.ingest([write_jsonl(tmp_path / "more.jsonl", [
+        {"id": "a3", "title": "Velport | ferries *back*", "source": "Bay Post", "published_at": "2024-03-02", "language": "en",
+         "url": "javascript:alert(1)",
+         "text": "The harbour of Velport reopened on Friday after the storm. Ferries to the islands resumed at noon.\n\n"
+                 "The harbour master said repairs cost 2 million euros, and ferries ran late."}])])
+    views = archive_views(fake_archive)
+    assert list(views.months.itertuples(index=False, name=None)) == [("2024-03", 3)]
+    assert dict(views.outlets.itertuples(index=False, name=None)) == {"Coast Times": 1, "Diario Norte": 1, "Bay Post": 1}
+    assert [(str(d.date()), n) for d, n, _ in views.coverage.itertuples(index=False, name=None)] == [("2024-03-01", 1), ("2024-03-02", 2)]
+    assert "| 2024-03-01 – 2024-03-02 | 2 | Bay Post, Coast Times | en | Port reopens after storm |" in views.stories
+    assert "_1 other article stands alone._" in views.stories
+    (label, story), = views.choices
+    assert label == "Port reopens after storm (2024-03-01 – 2024-03-02, 2)"
+    timeline = timeline_markdown(fake_archive, story)
+    assert timeline.splitlines()[2:] == ["| 2024-03-01 | Coast Times | [Port reopens after storm](https://coast.example/a1) | en |",
+                                         r"| 2024-03-02 | Bay Post | Velport \| ferries \*back\* (javascript\:alert\(1\)) | en |"]
+    assert timeline_markdown(fake_archive, 999).startswith("_This story is no longer")
+
+
+def test_hostile_titles_in_stories_and_timelines_stay_text(tmp_path):
+    from rag import Archive
+    from ui.app import archive_views
+    from ui.stories import timeline_markdown
+
+    from .test_safety import HOSTILE, HOSTILE_URLS, assert_inert, rendered
+
+    records = [{"id": f"h{i}", "title": text, "source": f"Outlet | {text}", "url": url, "published_at": "2024-03-01",
+                "language": "en", "text": f"The harbour reopened on Friday after the storm and the ferries resumed. {i}"}
+               for i, (text, url) in enumerate(zip(HOSTILE, HOSTILE_URLS * 2))]
+    archive = Archive.open(tmp_path / "archive", embedder=FakeEmbedder(), llm=FakeLLM())
+    archive.ingest([write_jsonl(tmp_path / "hostile.jsonl", records)])
+    views = archive_views(archive)
+    assert views.choices and "<script>" not in views.stories
+    assert_inert(rendered(views.stories))
+    for _, story in views.choices:
+        assert_inert(rendered(timeline_markdown(archive, story)))

@@ -1,18 +1,23 @@
 """The browser app: a chat that streams cited answers and follows up on earlier turns, with
 filters (dates, outlets, language, "as of"), settings (passages, showing what was retrieved)
-an archive tab (counts, latest articles, keyword search, adding files or URLs) and a model
+an archive tab (counts and their charts, stories with their coverage over time and timelines,
+latest articles, keyword search, adding files or URLs) and a model
 switch. Fetching URLs is the app's only network use, and happens only when asked.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
+
+import pandas as pd
 
 from rag import Answer, Archive, Filters, InputError, NewsragError, Reading, models
 
 from .config import HISTORY_TURNS, day, day_filters
 from .markup import LINK_SCHEMES, escape, escape_lines, link, unescape
+from .stories import counts_frame, coverage_frame, stories_markdown, story_choices, timeline_markdown
 
 EXAMPLES = [
     "What is the planned daily capacity of the Villamar desalination plant?",
@@ -188,6 +193,26 @@ def overview_markdown(archive: Archive) -> str:
             f"#### Latest\n{recent}")
 
 
+@dataclass(frozen=True)
+class ArchiveViews:
+    """What the Archive tab draws: counts by month and outlet, coverage of the stories over time
+    (pandas tables for the plots), the stories of several articles and the menu to choose one."""
+
+    months: pd.DataFrame
+    outlets: pd.DataFrame
+    coverage: pd.DataFrame
+    stories: str
+    choices: list[tuple[str, int]]
+
+
+def archive_views(archive: Archive) -> ArchiveViews:
+    o = archive.overview()
+    every = archive.stories()
+    several = [s for s in every if s.size > 1]
+    return ArchiveViews(counts_frame(o["months"], "month"), counts_frame(o["outlets"], "outlet"), coverage_frame(several),
+                        stories_markdown(several, alone=sum(s.size for s in every if s.size == 1)), story_choices(several))
+
+
 def add_files(archive: Archive, files: list | None, progress=None) -> str:
     """Copy uploaded files of the types newsrag reads into ``<archive>/uploads`` and ingest them;
     the report as Markdown. Other files are not kept, nor are those without one usable article
@@ -339,7 +364,29 @@ def build_app(archive: Archive):
             sources.render()
         with gr.Tab("Archive"):
             overview = gr.Markdown(overview_markdown(archive), elem_id="overview", latex_delimiters=[])
-            gr.Button("Refresh").click(lambda: overview_markdown(archive), outputs=overview, api_name="overview")
+            refresh = gr.Button("Refresh")
+            refresh.click(lambda: overview_markdown(archive), outputs=overview, api_name="overview")
+            shown = archive_views(archive)
+            with gr.Row():
+                by_month = gr.BarPlot(shown.months, x="month", y="articles", title="Articles by month", elem_id="by-month",
+                                      y_lim=[0, None], y_axis_format="d")
+                by_outlet = gr.BarPlot(shown.outlets, x="outlet", y="articles", title="Articles by outlet", elem_id="by-outlet",
+                                       x_label_angle=-30, y_lim=[0, None], y_axis_format="d")
+            gr.Markdown("### Stories\nArticles about one thing, across outlets and languages, grouped by what they say and when.")
+            coverage = gr.LinePlot(shown.coverage, x="day", y="articles", color="story", title="Coverage over time",
+                                   x_title="day", y_title="articles so far", x_axis_format="%b %d", y_lim=[0, None],
+                                   y_axis_format="d", elem_id="coverage")
+            stories = gr.Markdown(shown.stories, elem_id="stories", latex_delimiters=[])
+            chosen = gr.Dropdown(shown.choices, value=None, label="Story: its articles in date order", elem_id="story-choice")
+            timeline = gr.Markdown(timeline_markdown(archive, None), elem_id="timeline", latex_delimiters=[])
+            chosen.change(lambda story: timeline_markdown(archive, story), inputs=chosen, outputs=timeline, api_name="story")
+            views = [by_month, by_outlet, coverage, stories, chosen]
+
+            def show_views():
+                now = archive_views(archive)
+                return now.months, now.outlets, now.coverage, now.stories, gr.Dropdown(choices=now.choices, value=None)
+
+            refresh.click(show_views, outputs=views, api_name="stories")
             upload = gr.File(label="Add files (JSONL, text, HTML, RSS/Atom, WARC)", file_count="multiple",
                              file_types=sorted(SUFFIXES))
             report = gr.Markdown(latex_delimiters=[])
@@ -347,7 +394,8 @@ def build_app(archive: Archive):
             def add(files, progress=gr.Progress()):
                 return add_files(archive, files, progress), overview_markdown(archive)
 
-            gr.Button("Add to the archive").click(add, inputs=upload, outputs=[report, overview], api_name="add")
+            gr.Button("Add to the archive").click(add, inputs=upload, outputs=[report, overview], api_name="add").then(
+                show_views, outputs=views, api_name=False)
             with gr.Row():
                 urls = gr.Textbox(label="Or feed and page URLs, one per line (fetched now: needs the network)", lines=2)
                 fetch = gr.Button("Fetch and add")
@@ -355,7 +403,8 @@ def build_app(archive: Archive):
             def add_urls(text, progress=gr.Progress()):
                 return fetch_urls(archive, text, progress), overview_markdown(archive)
 
-            fetch.click(add_urls, inputs=urls, outputs=[report, overview], api_name="add_urls")
+            fetch.click(add_urls, inputs=urls, outputs=[report, overview], api_name="add_urls").then(
+                show_views, outputs=views, api_name=False)
             query = gr.Textbox(label="Search the archive (words in titles and passages)", elem_id="archive-search")
             found = gr.Markdown(latex_delimiters=[])
             query.submit(lambda q: search_markdown(archive, q), inputs=query, outputs=found, api_name="search")
