@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS rule (
 );
 """
 
-Vectors = Callable[[Mapping[str, str]], Mapping[str, np.ndarray]]  # article id -> content hash  ->  article id -> unit vector
+# given article id -> content hash, the vectors of those versions: article id -> unit vector (like `Store.article_vectors`)
+Vectors = Callable[[Mapping[str, str]], Mapping[str, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,11 @@ class StoryIndex:
         vector = vector / (float(np.linalg.norm(vector)) or 1.0)
         day = entry.published_at[:10]
         best, score = None, -1.0
-        for story, total, n, first, last in self.db.execute("SELECT id, total, n, first, last FROM stories WHERE n > 0"):
+        window = f"{self.window_days} days"
+        rows = self.db.execute(  # the stories whose days the window reaches (all of them for an undated article)
+            "SELECT id, total, n, first, last FROM stories WHERE n > 0 AND (? = '' OR first = '' OR "
+            "(first <= date(?, '+' || ?) AND last >= date(?, '-' || ?)))", (day, day, window, day, window))
+        for story, total, n, first, last in rows:
             if day and first and not near(day, first, last, self.window_days):
                 continue
             similarity = float(np.frombuffer(total, dtype=np.float32) @ vector) / n

@@ -307,7 +307,8 @@ def cmd_stories(args, config: Config, opener: Opener) -> int:
         if args.json:
             print(json.dumps(articles, ensure_ascii=False, indent=2))
         for a in [] if args.json else articles:
-            print(f"{a['published_at'] or 'undated':10}  {a['source'] or '?'}  [{a['language'] or '?'}]  {a['title'] or a['id']}  {a['url']}".rstrip())
+            line = f"{a['published_at'] or 'undated':10}  {a['source'] or '?'}  [{a['language'] or '?'}]  {a['title'] or a['id']}  {a['url']}"
+            print(line.rstrip())
         return 0
     if args.json:
         print(json.dumps([asdict(s) for s in stories], ensure_ascii=False, indent=2))

@@ -38,8 +38,8 @@ def stories_markdown(stories: Sequence[Story], alone: int = 0) -> str:
     rows = [f"| {escape(dates(s))} | {s.size} | {escape(', '.join(s.outlets) or '?')} | {escape(', '.join(s.languages) or '?')} "
             f"| {escape(s.label)} |" for s in stories]
     note = f"\n\n_{alone} other article{'s' * (alone != 1)} stand{'s' * (alone == 1)} alone._" if alone else ""
-    return (f"**{len(stories)} stor{'ies' if len(stories) != 1 else 'y'}** of several articles\n\n| dates | articles | outlets | languages | story |\n"
-            f"|---|---|---|---|---|\n" + "\n".join(rows) + note)
+    heading = f"**{len(stories)} stor{'ies' if len(stories) != 1 else 'y'}** of several articles"
+    return f"{heading}\n\n| dates | articles | outlets | languages | story |\n|---|---|---|---|---|\n" + "\n".join(rows) + note
 
 
 def story_choices(stories: Sequence[Story]) -> list[tuple[str, int]]:
