@@ -46,6 +46,19 @@ def states_all_cited(prediction: str, answers: Iterable[str]) -> bool:
     return bool(wanted) and all(any(contains_answer(claim, [a]) for claim in cited) for a in wanted)
 
 
+def supersedes(prediction: str, answers: Iterable[str], superseded: Iterable[str]) -> bool:
+    """The criterion for a ``correction`` question: a sentence that cites a passage gives a gold
+    answer (the corrected figure), and every sentence that gives a ``superseded`` one (the figure
+    it corrects) gives a gold answer too ("corrected from 60,000 to 45,000")."""
+    from rag.cite import sentences
+
+    said = sentences(prediction)
+    wrong = [w for w in superseded if normalize(w)]
+    if not any(numbers and contains_answer(claim, answers) for claim, numbers in said):
+        return False
+    return all(contains_answer(claim, answers) for claim, _ in said if wrong and contains_answer(claim, wrong))
+
+
 def _as_digits(text: str) -> str:
     from text_to_num import alpha2digit
 

@@ -34,14 +34,14 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for 
 ALL_FUNCTION_WORDS = frozenset().union(*FUNCTION_WORDS.values())
 ARTICLES = {"en": frozenset({"a", "an", "the"}), "es": frozenset({"el", "la", "los", "las", "un", "una", "unos", "unas"})}
 
-MONTHS = {  # month name or abbreviation -> number; English and Spanish
-    name: number for number, names in enumerate([
-        ("january", "jan", "enero"), ("february", "feb", "febrero"), ("march", "mar", "marzo"), ("april", "apr", "abril"),
-        ("may", "mayo"), ("june", "jun", "junio"), ("july", "jul", "julio"), ("august", "aug", "agosto"),
-        ("september", "sep", "sept", "septiembre", "setiembre"), ("october", "oct", "octubre"),
-        ("november", "nov", "noviembre"), ("december", "dec", "diciembre"),
-    ], start=1) for name in names
-}
+_MONTH_WORDS = [  # English, Spanish, then other spellings and abbreviations
+    ("january", "enero", "jan"), ("february", "febrero", "feb"), ("march", "marzo", "mar"), ("april", "abril", "apr"),
+    ("may", "mayo"), ("june", "junio", "jun"), ("july", "julio", "jul"), ("august", "agosto", "aug"),
+    ("september", "septiembre", "sep", "sept", "setiembre"), ("october", "octubre", "oct"),
+    ("november", "noviembre", "nov"), ("december", "diciembre", "dec"),
+]
+MONTHS = {name: number for number, names in enumerate(_MONTH_WORDS, start=1) for name in names}  # name -> number
+MONTH_NAMES = {"en": tuple(names[0] for names in _MONTH_WORDS), "es": tuple(names[1] for names in _MONTH_WORDS)}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
             "lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
@@ -60,9 +60,21 @@ FIGURE_VERBS = ("estimates", "estimated", "puts", "put", "counts", "counted", "r
                 "calcula", "calculó", "cifró", "estima", "estimó", "sitúa", "situó", "habla")
 # Words that mark a figure as a revision or a stage of a count, not a rival claim: a correction, a
 # first or a final count ("corrected", "errónea", "definitiva").
-REVISION_WORDS = frozenset("""corrected correction corrects revised revision earlier initially initial first final
-    finally updated update provisional corrección corrige corrigió corregida corregido errónea erróneo rectificó
+# Ordinal words -> their number: what picks one phase, half, round or edition out of several.
+ORDINALS = {word: number for number, words in enumerate([
+    "first primer primera primero", "second segundo segunda", "third tercer tercera tercero", "fourth cuarta",
+    "fifth quinto quinta", "sixth sexto sexta", "seventh séptimo séptima", "eighth octavo octava",
+    "ninth noveno novena", "tenth décimo décima",
+], start=1) for word in words.split()}  # "cuarto" is also a room and a quarter of an hour: left out
+# Words a correction notice's title starts with or holds ("Corrección: ...", "Correction: ...").
+CORRECTION_WORDS = frozenset("""correction corrections corrected clarification erratum corrección correcciones corregido
+    corregida rectificación aclaración errata""".split())
+REVISION_WORDS = CORRECTION_WORDS | frozenset("""corrects revised revision earlier initially initial first final
+    finally updated update provisional corrige corrigió errónea erróneo rectificó
     rectifica inicial inicialmente primera primer provisional definitiva definitivo final finalmente actualizada""".split())
+# How a sentence sets a right figure against a wrong one: "45,000, not 60,000", "no 4,7 puntos, sino 1,1".
+NOT_WORDS = ("not", "no")
+BUT_WORDS = ("but", "sino")
 
 # Words that answer "when" without a number or a month: times of day, days counted from today, seasons.
 WHEN_WORDS = frozenset("""noon midnight morning afternoon evening night yesterday today tomorrow tonight week month year

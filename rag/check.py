@@ -4,7 +4,8 @@ Markers are normalised (`rag.cite`), an answer without any gets them by attribut
 cited sentence is checked against its passages by a `Support` judge: one its passages do not
 back is re-cited to passages that do, has a slipped magnitude repaired, or is withdrawn. An
 answer none of whose sentences is backed, or that lacks what the question asks for, is
-withdrawn: the archive does not answer the question. What a sentence
+withdrawn: the archive does not answer the question. A figure a passage says was wrong is
+replaced by the right one, and the change told (`rag.correct`). What a sentence
 claims beyond its names and numbers (a verb, a negation, who said what) is the judge's to see;
 the default lexical one does not. Figures its passages dispute are stated from both sides
 (`rag.disagree`).
@@ -20,10 +21,11 @@ from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fol
 
 from .anchors import acronyms, anchors, findable
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
+from .correct import corrections, supersede
 from .disagree import disagreements, state_sides
-from .quantities import counted, days, is_day, is_year, quantities, spoken, times
+from .quantities import counted, days, is_day, is_year, ordinals, quantities, spoken, times
 from .support import Support
-from .types import Answer, Hit, Query, Reply
+from .types import Answer, Correction, Disagreement, Hit, Query, Reply
 
 FIGURE_MARGIN = 0.035  # a figure answering "how many" comes from a sentence this close to the question's best one
 FIGURE_LEAD = 0.01  # ... and gives way to another count of the same thing from a sentence this much closer
@@ -76,6 +78,8 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
         closer = closer_figure(checked, query.question, hits, query.language)
         if closer != checked:
             (checked, cited), repairs = clean_markers(closer, len(hits)), [*repairs, "closer figure"]
+    if query.kind == "answer" and not same_ordinal(checked, query.standalone or query.question, hits):
+        return withdrawn("figure of another phase")
     if query.kind == "answer":
         dated = same_day(checked, query.standalone or query.question, hits, query.language)
         if dated is None:
@@ -84,14 +88,26 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
             checked, repairs = dated, [*repairs, "day"]
     if query.kind == "answer" and query.expects and not delivers(query.expects, checked, query.question, hits):
         return withdrawn(f"no {query.expects}")
+    corrected: list = []
+    if query.kind == "answer":
+        revised, corrected = supersede(checked, corrections(hits), hits, query.language)
+        if revised != checked:
+            (checked, cited), repairs = clean_markers(revised, len(hits)), [*repairs, "corrected"]
     disputed = disagreements(checked, query.question, hits) if query.kind == "answer" else []
+    disputed = [d for d in disputed if not any(_revision_of(d, c) for c in corrected)]
     sided = state_sides(checked, disputed, hits, query.language)
     if sided != checked:
         (checked, cited), repairs = clean_markers(sided, len(hits)), [*repairs, "both sides"]
     others = {h.chunk.source.language for h in hits} - {query.language, ""}
     foreign = [c for c, _ in sentences(checked) if any(foreign_words(c, query.language, o) for o in others)]
     return Answer(query.question, checked, citations(cited, hits, checked, weak), unsupported=weak, repairs=repairs,
-                  foreign=foreign, disagreements=disputed, **base)
+                  foreign=foreign, disagreements=disputed, corrections=corrected, **base)
+
+
+def _revision_of(d: Disagreement, c: Correction) -> bool:
+    """Whether the sides of ``d`` are the wrong and the right figure of ``c``: a correction, not a dispute."""
+    values = [q for side in d.sides for q in quantities(side.value)[:1]]
+    return any(c.wrong.matches(q) for q in values) and any(c.right.matches(q) for q in values)
 
 
 def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
@@ -275,6 +291,35 @@ def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str =
             after = after[:m.start()] + f"[{n}]" + after[m.start():]
         out = out[:figure.start] + spoken(values.pop(), language) + after
     return out if out != digits else text
+
+
+def same_ordinal(text: str, question: str, hits: Sequence[Hit]) -> bool:
+    """Whether the figures ``text`` gives belong to the phase, half or round the question picks by an
+    ordinal ("the second phase", "el primer semestre"): False when no cited passage sentence that
+    states one of them (or a sentence beside it) names that ordinal, and either those sentences name
+    another ("el segundo semestre") or the passages name the asked one elsewhere (the second phase
+    in another sentence than the first phase's cost). True when the question names no ordinal, the
+    answer gives no figure the question lacks, or no cited sentence states it. Not handled: answers
+    without figures, and an ordinal its sentence states only by reference ("the latter phase")."""
+    asked = ordinals(question)
+    cited = sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
+    stated = {q.value for q in quantities(question)}
+    figures = [q for c, _ in sentences(text) for q in quantities(c) if q.value not in stated and not is_year(q)]
+    if not asked or not cited or not figures:
+        return True
+    judged = False
+    for n in cited:
+        parts = split_sentences(replace(hits[n - 1], excerpt="").passage)
+        for i, part in enumerate(parts):
+            if not any(f.matches(q) for f in figures for q in quantities(part)):
+                continue
+            judged = True
+            near = ordinals(" ".join(parts[max(0, i - 1):i + 2]))
+            if asked & near:
+                return True
+            if not ordinals(part) - asked and not any(asked & ordinals(p) for p in parts):
+                return True  # nothing tells which phase the figure is of
+    return not judged
 
 
 def same_day(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> str | None:

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.language import ALL_FUNCTION_WORDS, MAGNITUDE_WORDS, MAGNITUDES, MONTHS, THOUSANDS_SEPARATORS, UNITS, WEEKDAYS, question_language
+from index.language import (ALL_FUNCTION_WORDS, MAGNITUDE_WORDS, MAGNITUDES, MONTHS, ORDINALS, THOUSANDS_SEPARATORS, UNITS, WEEKDAYS,
+                            fold, question_language)
 
 _SHORT = ("k", "m", "mn", "bn")  # magnitudes written only against the number or after a currency sign: "12bn", "€3m"
 _LONG = sorted((w for w in MAGNITUDES if w not in _SHORT), key=len, reverse=True)
@@ -74,6 +75,22 @@ def is_day(q: Quantity, text: str) -> bool:
     if q.start < 0 or q.unit or not q.value.is_integer() or not 1 <= q.value <= 31:
         return False
     return bool(_MONTH_AFTER.match(text[q.end:q.end + 20]) or _MONTH_BEFORE.search(text[max(0, q.start - 12):q.start]))
+
+
+ORDINALS_FOLDED = {fold(w): n for w, n in ORDINALS.items()}
+_ORDINAL_WORD = re.compile(rf"\b(?:{'|'.join(sorted(map(fold, ORDINALS), key=len, reverse=True))})\b")
+_ORDINAL_DIGITS = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|º|ª|\.º|\.ª)(?!\w)")
+
+
+def ordinals(text: str) -> set[int]:
+    """The ordinals ``text`` states, as numbers: "the second phase" and "la 2ª fase" give {2}.
+    A day of a month ("July 2nd", "1º de mayo") is a date, not an ordinal."""
+    folded = fold(text)
+    found = {ORDINALS_FOLDED[m.group(0)] for m in _ORDINAL_WORD.finditer(folded)}
+    for m in _ORDINAL_DIGITS.finditer(text):
+        if not (_MONTH_AFTER.match(text[m.end():m.end() + 20]) or _MONTH_BEFORE.search(text[max(0, m.start() - 12):m.start()])):
+            found.add(int(m.group(1)))
+    return found
 
 
 _WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))

@@ -4,9 +4,12 @@ what the model is reading, the model's reply, citations and the final answer."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from index.types import Chunk, Filters, about, heading
+
+if TYPE_CHECKING:
+    from .quantities import Quantity
 
 Message = dict[str, str]  # a chat turn in the OpenAI shape: {"role": ..., "content": ...}
 Kind = Literal["answer", "yesno", "timeline"]
@@ -122,6 +125,22 @@ class Disagreement:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A figure a passage says was wrong, and the right one (`rag.correct`)."""
+
+    wrong: Quantity
+    right: Quantity
+    passage: int  # the correction's passage, as the answer's citations number it
+    outlet: str = ""
+    published_at: str = ""  # the correction's publication day
+
+    def to_dict(self) -> dict:
+        unit = " %" if self.right.unit == "%" else ""
+        return {"wrong": self.wrong.text + unit, "right": self.right.text + unit, "n": self.passage, "source": self.outlet,
+                "published_at": self.published_at}
+
+
+@dataclass(frozen=True)
 class Reading:
     """The passages the model is given, numbered as in its prompt: `Archive.stream` yields this as
     soon as retrieval is done, before the model has read them (seconds on a CPU), so that they can
@@ -166,6 +185,7 @@ class Answer:
     later: list[Citation] = field(default_factory=list)  # "as of" a day: later articles that speak to the question (`rag.asof`)
     turn: Turn | None = None  # what the model read and wrote, for a follow-up to continue (`Chat`)
     disagreements: list[Disagreement] = field(default_factory=list)  # figures its passages dispute (`rag.disagree`)
+    corrections: list[Correction] = field(default_factory=list)  # corrected figures the answer states (`rag.correct`)
 
     def to_dict(self) -> dict:
         """The ``newsrag ask --json`` object of FORMATS.md."""
@@ -181,4 +201,5 @@ class Answer:
             **({"closest": [c.to_dict() for c in self.closest]} if self.closest else {}),
             **({"later": [c.to_dict() for c in self.later]} if self.later else {}),
             **({"disagreements": [d.to_dict() for d in self.disagreements]} if self.disagreements else {}),
+            **({"corrections": [c.to_dict() for c in self.corrections]} if self.corrections else {}),
         }

@@ -320,3 +320,28 @@ def test_a_figure_no_sentence_counts_gives_way_to_a_count_that_is_only_a_little_
     # a sentence that counts the word with the answer's figure needs the full lead to be overruled
     counting = [Hit(chunk, 1.0, 1, evidence=(scored[0], ("Three people were injured, said the first report.", 0.924)))]
     assert closer_figure("Three people were injured [1].", asked, counting) == "Three people were injured [1]."
+
+
+def test_a_figure_of_another_phase_or_half_does_not_answer_for_the_asked_one():
+    from datetime import datetime
+
+    from rag.check import same_ordinal
+    from rag.quantities import ordinals
+
+    assert ordinals("la 2ª fase del primer semestre") == {1, 2} and ordinals("the second phase") == {2}
+    assert ordinals("July 2nd, seconds later, el 1º de mayo") == set()
+
+    def hits(text, language="es"):
+        return [Hit(Chunk("c1", "a1", text, 0, Source("Title", "Outlet", "", datetime(2024, 5, 9), language)), 1.0, 1)]
+
+    quota = hits("La Consejería ha reducido la captura para el segundo semestre del año de 9.000 a 7.020 toneladas.")
+    assert not same_ordinal("Se fijó en 7.020 toneladas [1].", "¿Qué cuota se fijó para el primer semestre?", quota)
+    assert same_ordinal("Se fijó en 7.020 toneladas [1].", "¿Qué cuota se fijó para el segundo semestre?", quota)
+    grant = hits("The region will give 9 million euros to the plant. Production starts in 2026. Water cuts go on. "
+                 "A possible second phase has not been approved.", "en")
+    assert not same_ordinal("It would cost 9 million euros [1].", "How much would the second phase cost?", grant)
+    beside = hits("The second phase was approved on Monday. It will cost 12 million euros.", "en")
+    assert same_ordinal("It will cost 12 million euros [1].", "How much will the second phase cost?", beside)
+    silent = hits("The extension will cost 12 million euros.", "en")
+    assert same_ordinal("It will cost 12 million euros [1].", "How much will the second phase cost?", silent)
+    assert same_ordinal("It will cost 9 million euros [1].", "How much will the plant cost?", grant)  # no ordinal asked

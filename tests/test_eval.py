@@ -196,3 +196,28 @@ def test_a_disagreement_question_is_right_only_when_every_side_is_given_and_cite
     assert not states_all_cited("El sindicato da un 82 % [1].", gold)
     assert not states_all_cited("El sindicato da un 82 % [1]. La empresa da un 57 %.", gold)
     assert not states_all_cited("", gold)
+
+
+def test_a_correction_question_wants_the_corrected_figure_and_the_old_one_only_beside_it():
+    from eval.metrics import supersedes
+
+    gold, old = ["45.000", "45,000"], ["60.000", "60,000"]
+    assert supersedes("It will produce 45,000 cubic meters a day [2].", gold, old)
+    assert supersedes("It will produce 45,000 m3 [1][2]. Diario del Sur corrected the figure from 60,000 to 45,000 [2].", gold, old)
+    assert not supersedes("It will produce 60,000 cubic meters a day [1].", gold, old)
+    assert not supersedes("It will produce 45,000 m3 [2]. It was first put at 60,000 [1].", gold, old)
+    assert not supersedes("It will produce 45,000 m3.", gold, old)  # uncited
+
+
+def test_an_as_of_question_is_wrong_when_it_cites_a_later_article():
+    from eval.runner import correct
+    from rag.types import Answer, Citation
+
+    q = Question("a1", "What capacity?", ["60,000"], type="as_of", as_of="2024-05-01")
+
+    def answer(day):
+        return Answer("What capacity?", "It will produce 60,000 cubic meters [1].",
+                      citations=[Citation(1, "a", "Title", "Outlet", day, "", "")])
+
+    assert correct(answer("2024-04-25T07:45:00+02:00"), q)
+    assert not correct(answer("2024-06-10T09:30:00+02:00"), q)

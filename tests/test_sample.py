@@ -13,7 +13,7 @@ from rag import sample_files
 
 DATA = Path(__file__).resolve().parents[1] / "rag" / "data"
 QUESTION_TYPES = {"single", "disagreement", "cross_lingual", "multi_article", "temporal", "outlet", "follow_up", "null_query", "boilerplate_trap",
-                  "near_miss"}
+                  "near_miss", "correction", "as_of"}
 
 
 def records():
@@ -82,5 +82,8 @@ def test_questions_follow_the_contract_and_point_at_real_articles():
     assert kinds["null_query"] + kinds["boilerplate_trap"] >= 10 and kinds["boilerplate_trap"] >= 2
     near = [q for q in questions if q.type == "near_miss"]
     assert len(near) >= 30 and all(not q.answers and set(q.meta["near_ids"]) <= article_ids for q in near)
+    assert kinds["disagreement"] >= 8 and kinds["correction"] >= 4 and kinds["as_of"] >= 4
+    assert all(q.meta["superseded"] for q in questions if q.type == "correction")
+    assert all(q.as_of for q in questions if q.type == "as_of")
     crossing = [q for q in questions if q.type == "cross_lingual"]
     assert {q.language for q in crossing} == {"en", "es"}
