@@ -25,6 +25,7 @@ from .correct import corrections, supersede
 from .disagree import disagreements, state_sides
 from .quantities import counted, days, is_day, is_year, ordinals, quantities, spoken, times
 from .support import Support
+from .timeline import lay_out, undated
 from .types import Answer, Correction, Disagreement, Hit, Query, Reply
 
 FIGURE_MARGIN = 0.035  # a figure answering "how many" comes from a sentence this close to the question's best one
@@ -63,6 +64,10 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
         text, cited = clean_markers(attribute(text, hits), len(hits))
     checked, weak, repairs = verify(text, hits, support, given=f"{query.question}\n{query.search}", language=query.language)
     checked, cited = clean_markers(checked, len(hits))
+    if query.kind == "timeline":  # one line per event in date order, its passages numbered as the lines cite them
+        checked, laid = lay_out(checked, hits)
+        hits, base["hits"] = laid, list(laid)
+        checked, cited = clean_markers(checked, len(hits))
 
     def withdrawn(why: str) -> Answer:
         return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
@@ -134,7 +139,7 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
     repairs: list[str] = []
     for piece in sentence_pieces(_attach_markers(text)):
         cited = [n for n in cited_in(piece) if 1 <= n <= len(hits)]
-        claim = claim_text(piece)
+        claim = undated(claim_text(piece))  # a timeline line's day is checked by `rag.timeline`
         if not claim or (cited and backed(cited, claim)) or (not cited and not anchors(claim, sentence=True) and not quantities(claim)):
             out.append(piece)
             continue
