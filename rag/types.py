@@ -134,6 +134,13 @@ class Correction:
     outlet: str = ""
     published_at: str = ""  # the correction's publication day
 
+    @property
+    def summary(self) -> str:
+        """Plain text: ``60.000 -> 45.000 (Diario del Sur, 2024-06-10) [2]``."""
+        unit = " %" if self.right.unit == "%" else ""
+        about = ", ".join(x for x in (self.outlet, self.published_at) if x)
+        return f"{self.wrong.text}{unit} -> {self.right.text}{unit}" + (f" ({about})" if about else "") + f" [{self.passage}]"
+
     def to_dict(self) -> dict:
         unit = " %" if self.right.unit == "%" else ""
         return {"wrong": self.wrong.text + unit, "right": self.right.text + unit, "n": self.passage, "source": self.outlet,

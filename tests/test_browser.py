@@ -106,3 +106,42 @@ def test_the_archive_tab_lists_stories_charts_coverage_and_shows_a_story_timelin
         page.screenshot(path=str(shots / "stories.png"), full_page=True)
         assert (shots / "stories.png").stat().st_size > 10_000
         browser.close()
+
+
+UNION = "Según el sindicato, el seguimiento de la huelga del Corredor Norte fue del 82 %."
+COMPANY = "Según la empresa, el seguimiento de la huelga del Corredor Norte fue del 57 %."
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (apt-get install chromium)")
+def test_a_disputed_figure_is_stated_from_both_sides_and_shown_beside_the_sources(server, fake_archive, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect, sync_playwright
+
+    from .conftest import write_jsonl
+
+    fake_archive.ingest([write_jsonl(tmp_path / "turnout.jsonl", [
+        {"id": "t1", "source": "El Observador Global", "published_at": "2024-05-16", "title": "La huelga del Corredor Norte",
+         "language": "es", "url": "https://news.example/t1", "text": UNION},
+        {"id": "t2", "source": "Diario del Sur", "published_at": "2024-05-16", "title": "La huelga del Corredor Norte",
+         "language": "es", "url": "https://news.example/t2", "text": COMPANY}])])
+    fake_archive.llm.reply = "Según el sindicato, el seguimiento de la huelga fue del 82 % [1]."
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        page.goto(server)
+        box = page.get_by_role("textbox").first
+        box.fill("¿Qué seguimiento tuvo la huelga del Corredor Norte?")
+        box.press("Enter")
+        sources = page.locator("#sources")
+        bot = page.locator(".bot, .message").filter(has_text="Las fuentes no coinciden").last
+        expect(bot).to_be_visible(timeout=60_000)
+        expect(bot).to_contain_text("57 %")
+        expect(sources).to_contain_text("The sources disagree", timeout=30_000)
+        expect(sources).to_contain_text("82 %")
+        expect(sources).to_contain_text("57 %")
+        shots = ROOT / SHOTS if SHOTS else tmp_path
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "disagreement.png"), full_page=True)
+        assert (shots / "disagreement.png").stat().st_size > 10_000
+        browser.close()

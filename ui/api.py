@@ -270,7 +270,7 @@ def extras(answer: Answer) -> dict[str, Any]:
     later articles (an answer "as of" a day)."""
     data = answer.to_dict()
     return {"citations": data["citations"], "abstained": data["abstained"], "unsupported": data.get("unsupported", []),
-            **{key: data[key] for key in ("disagreements", "later") if key in data}}
+            **{key: data[key] for key in ("disagreements", "corrections", "later") if key in data}}
 
 
 def _day(text: str | None) -> datetime | None:

@@ -60,10 +60,11 @@ WIDENED = ("ℹ _Some passages are from outside the dates or outlets the questio
 def sources_markdown(answer: Answer) -> str:
     """The cited passages as Markdown: number, title, outlet, date, link, the passage with the
     sentences that answer the question and those the answer quotes in bold, other outlets that ran
-    the story, withdrawn sentences, figures the sources dispute, articles published after an "as of" day, for an abstention the closest
+    the story, withdrawn sentences, figures the sources dispute or a correction changed, articles published after an "as of" day, for an abstention the closest
     passages, and a note when passages come from outside the question's filters."""
     lines = [f"⚠ _Withdrawn, its sources do not back it:_ {escape(s)}\n" for s in answer.unsupported] + ([WIDENED] if answer.widened else [])
     lines += [f"⚖ _The sources disagree:_ {escape(d.summary)}\n" for d in answer.disagreements]
+    lines += [f"✎ _Corrected by a later report:_ {escape(c.summary)}\n" for c in answer.corrections]
     if answer.later:
         lines.append("_Published after the “as of” day, and about the question (not read for this answer):_\n")
         lines += [f"- {link(c.title, c.url)}" + (f" — {escape(c.about)}" if c.about else "") + "\n" for c in answer.later]

@@ -444,6 +444,8 @@ def show_answer(stream: Iterable[Reading | str | Answer], live: bool, reading: T
         print("(some passages are from outside the dates or outlets the question names: they answered it better)")
     for disputed in answer.disagreements:
         print(f"(the sources disagree: {disputed.summary})")
+    for corrected in answer.corrections:
+        print(f"(corrected by a later report: {corrected.summary})")
     if answer.later:
         print("\nPublished after that day, and about the question (not read for this answer):")
         for c in answer.later:
