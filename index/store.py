@@ -113,8 +113,8 @@ class Store:
         built_with = (self.collection.metadata or {}).get("embedder")
         if built_with and built_with != embedder.name:
             raise ArchiveError(
-                f"this archive was built with embedder {built_with!r}, not {embedder.name!r}; "
-                f"pass --embedder {built_with} or ingest into a new --archive folder"
+                f"this archive was built with embedder {built_with!r}, not {embedder.describe()}; "
+                f"{embedder.mismatch_fix(built_with)}"
             )
 
     def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray, sentences: Sequence[Sentences] = ()) -> None:

@@ -31,6 +31,7 @@ from index.ingest import IngestReport, adopt, ingest, needs_repair, remove, repa
 from index.keyword import KeywordFiles
 from index.lock import WRITE_WAIT_S, WriteLock
 from index.manifest import Manifest, entry_dict
+from index.remote_embed import RemoteEmbedder
 from index.sentences import SentenceStore
 from index.store import COLLECTION, Store, http_client, persistent_client
 from index.stories import Story, StoryIndex
@@ -127,6 +128,7 @@ class Archive:
         create: bool = True,
         chroma_url: str | None = None,
         llm_url: str | None = None,
+        embed_url: str | Sequence[str] | None = None,
         prompts_dir: Path | None = None,
         prompt_cache: Path | None = None,
         write_wait_s: float = WRITE_WAIT_S,
@@ -141,6 +143,9 @@ class Archive:
         or to the OpenAI-compatible server at ``llm_url`` (``model`` then names the server's model,
         ``default`` letting the server choose). ``chroma_url`` keeps the passages in a Chroma
         server instead of the folder; the folder remembers it, and still holds the manifest.
+        ``embed_url`` (one address, or several comma-separated) embeds through OpenAI-compatible
+        embedding servers (`index.remote_embed`), named after the model they report (``embedder``,
+        a name, then chooses it); it is not remembered, so later commands embed in-process unless given it again.
         ``keyword_weight`` (default `rag.retrieve.KEYWORD_WEIGHT`) 0 ranks by sentence vectors alone;
         ``ranking`` ``dense`` or ``keyword`` ranks by passage vectors or keywords alone (for comparison).
         A write waits ``write_wait_s`` for another process's to finish before failing. What a killed
@@ -151,6 +156,8 @@ class Archive:
         settings = json.loads(marker.read_text()) if marker.is_file() else None
         if settings is None and not create:
             raise ArchiveError(f"no archive at {path}; build one with: newsrag ingest FILES --archive {path}")
+        if embed_url and not isinstance(embedder, Embedder):
+            embedder = RemoteEmbedder.connect(embed_url, model=embedder)
         if not isinstance(embedder, Embedder):
             embedder = load_embedder(embedder or (settings or {}).get("embedder") or DEFAULT_EMBEDDER, lazy=settings is not None)
         path.mkdir(parents=True, exist_ok=True)

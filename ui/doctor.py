@@ -95,5 +95,5 @@ def _llama_gpu() -> str:
 def _archive_counts(config: Config) -> str:
     if not Archive.exists(config.archive):
         return "not created yet (newsrag ingest FILES --archive DIR)"
-    stats = Archive.open(config.archive, embedder=config.embedder, create=False).stats()
+    stats = Archive.open(config.archive, embedder=config.embedder, embed_url=config.embed_url, create=False).stats()
     return f"{stats['articles']} articles, {stats['chunks']} chunks, embedder {stats['embedder']}"
