@@ -381,3 +381,14 @@ def test_watch_command_twice_with_the_default_embedder(site, tmp_path):
     assert "added 1, updated 0, unchanged 0" in second.stdout
     assert sorted(site.seen()) == sorted([("/news.rss", 200), ("/b.atom", 304), ("/a3.html", 200)])
     assert json.loads((tmp_path / "archive" / "watch" / "state.json").read_text())["format"] == 1
+
+
+def test_the_browser_s_fetch_keeps_the_watcher_s_limits_and_lists_each_failure(site, archive):
+    from ui.app import fetch_urls
+
+    site.put("/small.html", page("Harbour reopens", "Coast Times", "2024-03-01T09:30:00+01:00", *HARBOUR))
+    site.put("/unsized.html", b"y" * 5000, length=False)
+    report = fetch_urls(archive, "\n".join([site.url("/small.html"), site.url("/unsized.html"), "file:///etc/passwd"]),
+                        fetcher=HttpFetcher(HostPacer(0), max_bytes=4000))
+    assert "over the limit of 4,000 bytes" in report and "only http and https addresses are fetched" in report
+    assert [a["source"] for a in texts(archive).values()] == ["Coast Times"]

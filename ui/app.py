@@ -16,7 +16,7 @@ import pandas as pd
 from rag import Answer, Archive, Filters, InputError, NewsragError, Reading, models
 
 from .config import HISTORY_TURNS, day, day_filters
-from .markup import LINK_SCHEMES, escape, escape_lines, link, unescape
+from .markup import escape, escape_lines, link, unescape
 from .stories import counts_frame, coverage_frame, stories_markdown, story_choices, timeline_markdown
 
 EXAMPLES = [
@@ -278,31 +278,34 @@ def search_markdown(archive: Archive, query: str, limit: int = 20) -> str:
     return "\n".join(lines) or "_Nothing in the archive matches._"
 
 
-def fetch_urls(archive: Archive, text: str, progress=None) -> str:
-    """Download http(s) feed or page URLs into ``<archive>/uploads`` and ingest them."""
+def fetch_urls(archive: Archive, text: str, progress=None, fetcher=None) -> str:
+    """Download http(s) feed or page URLs into ``<archive>/uploads`` and ingest them; each answer is
+    size- and time-limited as the watcher's are (`ui.watch.fetch.HttpFetcher`), and an address that
+    fails is listed with its reason while the others are ingested."""
     import hashlib
     import html
-    from urllib.parse import urlsplit
 
-    import trafilatura
+    from index.errors import FetchError
+
+    from .watch.fetch import HttpFetcher
 
     folder = archive.path / "uploads"
     folder.mkdir(exist_ok=True)
+    fetcher = fetcher or HttpFetcher()
     paths, failed = [], []
     for url in [u.strip() for u in (text or "").splitlines() if u.strip()]:
-        if urlsplit(url).scheme.lower() not in LINK_SCHEMES:
-            failed.append(url)
+        try:
+            got = fetcher.get(url)
+        except FetchError as e:
+            failed.append(str(e))
             continue
-        data = trafilatura.fetch_url(url)
-        if not data:
-            failed.append(url)
-            continue
+        data = got.body.decode(got.charset or "utf-8", errors="replace")
         is_feed = data.lstrip()[:200].lower().startswith(("<?xml", "<rss", "<feed")) and "<html" not in data[:500].lower()
         path = folder / f"{hashlib.sha1(url.encode()).hexdigest()[:12]}{'.xml' if is_feed else '.html'}"
-        path.write_text(data if is_feed else data.replace("<head>", f'<head><link rel="canonical" href="{html.escape(url)}">', 1), encoding="utf-8")
+        path.write_text(data if is_feed else data.replace("<head>", f'<head><link rel="canonical" href="{html.escape(got.url)}">', 1), encoding="utf-8")
         paths.append(path)
     report = add_files(archive, [str(p) for p in paths], progress) if paths else "_Nothing fetched._"
-    return report + "".join(f"\n- could not fetch {escape(u)}; check the address (http or https) and the network" for u in failed)
+    return report + "".join(f"\n- could not fetch {escape(why)}" for why in failed)
 
 
 def _model_name(archive: Archive) -> str:
