@@ -61,6 +61,26 @@ def test_dates_and_outlets_in_questions_filter_what_the_small_model_reads(sample
     assert not answer.abstained and {c.source for c in answer.citations} == {"La Voz del Valle"}, answer.text
 
 
+def test_a_timeline_with_the_small_model_is_dated_lines_in_order_cited_from_one(sample):
+    archive, _ = sample
+    answer = archive.ask("How did the Northern Corridor rail strike develop?")
+    lines = answer.text.splitlines()
+    days = [re.match(r"(\d{4}-\d{2}-\d{2}): ", line) for line in lines]
+    assert not answer.abstained and len(lines) >= 2 and all(days), answer.text
+    assert [d.group(1) for d in days] == sorted(d.group(1) for d in days)
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert markers[0] == 1 and sorted(set(markers)) == list(range(1, max(markers) + 1))  # numbered as shown
+    assert len({c.article_id for c in answer.citations}) >= 2
+
+
+def test_a_corrected_figure_is_answered_with_the_correction_by_the_small_model(sample):
+    archive, _ = sample
+    answer = archive.ask("¿Qué capacidad diaria tendrá la desaladora de Villamar?")
+    assert not answer.abstained and "45.000" in answer.text, answer.text
+    for sentence in re.split(r"(?<=\.)\s+(?=[A-ZÁÉÍÓÚ])", answer.text):  # the old figure only beside the new one
+        assert "60.000" not in sentence or "45.000" in sentence, answer.text
+
+
 def test_small_model_follow_up_is_rewritten_with_the_conversation(sample):
     archive, _ = sample
     chat = archive.chat()

@@ -131,9 +131,17 @@ def test_archive_search_urls_and_model_settings(server, fake_archive, tmp_path, 
 
     page = "<html><head><title>Velport pier</title></head><body><article><h1>Velport pier</h1><p>" + \
         "A new pier opened in Velport on Monday, the harbour master said. " * 5 + "</p></article></body></html>"
-    monkeypatch.setattr("trafilatura.fetch_url", lambda url: page if "good" in url else None)
+    from index.errors import FetchError
+    from ui.watch.fetch import Fetched, HttpFetcher
+
+    def get(self, url, held=None):
+        if "good" not in url:
+            raise FetchError(f"{url}: HTTP 404 Not Found")
+        return Fetched(url, 200, page.encode(), "text/html", "utf-8")
+
+    monkeypatch.setattr(HttpFetcher, "get", get)
     report, _ = client.predict("https://good.example/pier\nhttps://bad.example/x", api_name="/add_urls")
-    assert "added 1" in report and "could not fetch https://bad.example/x" in unescape(report)
+    assert "added 1" in report and "could not fetch https://bad.example/x: HTTP 404 Not Found" in unescape(report)
 
     with pytest.raises(Exception, match="not in the list of choices"):  # only the installed models can be chosen
         client.predict("nonexistent-model", api_name="/model")
