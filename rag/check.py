@@ -313,7 +313,10 @@ def same_ordinal(text: str, question: str, hits: Sequence[Hit]) -> bool:
     if not asked or not cited or not figures:
         return True
     judged = False
+    language = question_language(question)
     for n in cited:
+        if hits[n - 1].chunk.source.language not in (language, ""):
+            continue  # ordinals do not translate word for word ("fourth quarter", "último cuarto")
         parts = split_sentences(replace(hits[n - 1], excerpt="").passage)
         for i, part in enumerate(parts):
             if not any(f.matches(q) for f in figures for q in quantities(part)):

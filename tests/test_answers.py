@@ -337,6 +337,7 @@ def test_a_figure_of_another_phase_or_half_does_not_answer_for_the_asked_one():
     quota = hits("La Consejería ha reducido la captura para el segundo semestre del año de 9.000 a 7.020 toneladas.")
     assert not same_ordinal("Se fijó en 7.020 toneladas [1].", "¿Qué cuota se fijó para el primer semestre?", quota)
     assert same_ordinal("Se fijó en 7.020 toneladas [1].", "¿Qué cuota se fijó para el segundo semestre?", quota)
+    assert same_ordinal("It was set at 7,020 tonnes [1].", "What quota was set for the first half?", quota)  # not across languages
     grant = hits("The region will give 9 million euros to the plant. Production starts in 2026. Water cuts go on. "
                  "A possible second phase has not been approved.", "en")
     assert not same_ordinal("It would cost 9 million euros [1].", "How much would the second phase cost?", grant)
