@@ -39,7 +39,7 @@ from index.types import Article, Chunk, Filters
 
 from . import models
 from .asof import later, published_after, published_by
-from .check import abstention, check
+from .check import check
 from .cite import citations
 from .generate import generate
 from .llm import LLM, LlamaCppLLM, OpenAILLM
@@ -359,13 +359,13 @@ class Archive:
         else:
             messages, hits = build_messages(query, new, self.prompts_dir), new
         reply = (yield from generate(self.llm, messages)) if hits else Reply()
-        if reply.declined:
-            yield abstention(query.language)
         answer = check(query, hits, reply, self.support)
+        if answer.abstained and reply.declined:
+            yield answer.text
         if answer.foreign:  # sentences written partly in the passages' language are translated
             mark = time.perf_counter()
-            again = check(query, hits, replace(reply, text=retranslate(self.llm, answer.text, answer.foreign, query.language)),
-                          self.support)
+            text = retranslate(self.llm, answer.text, answer.foreign, query.language)
+            again = check(query, answer.hits, replace(reply, text=text, declined=False), self.support)
             timings["repair_s"] = time.perf_counter() - mark
             if not again.abstained and len(again.foreign) < len(answer.foreign):
                 answer = replace(again, repairs=[*answer.repairs, *again.repairs, "language"], usage=answer.usage,

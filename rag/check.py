@@ -25,7 +25,7 @@ from .correct import corrections, supersede
 from .disagree import disagreements, state_sides
 from .quantities import counted, days, is_day, is_year, ordinals, quantities, spoken, times
 from .support import Support
-from .timeline import lay_out, undated
+from .timeline import from_passages, lay_out, undated
 from .types import Answer, Correction, Disagreement, Hit, Query, Reply
 
 FIGURE_MARGIN = 0.035  # a figure answering "how many" comes from a sentence this close to the question's best one
@@ -57,12 +57,16 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
     """
     widened = query.filters != query.explicit and any(not query.filters.admits(h.chunk.source) for h in hits)
     base = dict(hits=list(hits), searched=query.search, usage=reply.usage, widened=widened)
+    drawn = from_passages(hits) if reply.declined and query.kind == "timeline" else ""
+    if drawn and grounded(query, drawn, hits):  # the model wrote no timeline of passages about the story: they make one
+        reply = replace(reply, text=drawn, declined=False)
     if reply.declined:
         return Answer(query.question, abstention(query.language), abstained=True, closest=closest(hits), **base)
     text, cited = clean_markers(reply.text, len(hits))
     if not cited:
         text, cited = clean_markers(attribute(text, hits), len(hits))
     checked, weak, repairs = verify(text, hits, support, given=f"{query.question}\n{query.search}", language=query.language)
+    repairs = [*repairs, "timeline from passages"] if drawn and text else repairs
     checked, cited = clean_markers(checked, len(hits))
     if query.kind == "timeline":  # one line per event in date order, its passages numbered as the lines cite them
         checked, laid = lay_out(checked, hits)

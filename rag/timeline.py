@@ -96,3 +96,13 @@ def lay_out(text: str, hits: Sequence[Hit]) -> tuple[str, list[Hit]]:
         body = e.text.rstrip().rstrip(".")
         lines.append(f"{e.day + ': ' if e.day else ''}{body}{' ' + markers if markers else ''}.")
     return "\n".join(lines), [hits[n - 1] for n in order]
+
+
+def from_passages(hits: Sequence[Hit]) -> str:
+    """A timeline drawn from the passages themselves, for when the model wrote none: under each
+    dated passage's publication day, its sentence closest to the question (`Hit.evidence`), cited.
+    "" with fewer than two such passages. The sentences are the articles' own, in their language:
+    one in another language than the question's is the caller's to translate (`rag.repair`)."""
+    lines = [f"{h.chunk.source.day}: {h.evidence[0][0].strip().rstrip('.')} [{n}]."
+             for n, h in enumerate(hits, start=1) if h.chunk.source.day and h.evidence]
+    return "\n".join(lines) if len(lines) >= 2 else ""

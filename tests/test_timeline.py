@@ -53,3 +53,16 @@ def test_check_lays_out_a_timeline_and_cites_in_the_order_shown():
     assert answer.text.startswith("2024-05-03: Pay talks collapsed after seven hours [1].\n2024-05-13:")
     assert [(c.n, c.article_id) for c in answer.citations] == [(1, "a2"), (2, "a4")]
     assert [h.chunk.id for h in answer.hits][:2] == ["c2", "c4"]
+
+
+def test_a_timeline_the_model_declined_is_drawn_from_the_dated_passages_about_the_story():
+    question = "How did the Northern Corridor strike develop?"
+    hits = [Hit(h.chunk, h.score, h.rank, evidence=((h.chunk.text, 0.9),)) for h in HITS]
+    answer = check(Query(question, "en", "timeline", question), hits, Reply(), LexicalSupport())
+    assert not answer.abstained and "timeline from passages" in answer.repairs
+    lines = answer.text.splitlines()
+    assert lines[0] == "2024-05-03: Pay talks collapsed after seven hours [1]." and len(lines) == 5
+    assert [c.n for c in answer.citations] == [1, 2, 3, 4, 5] and [line[:10] for line in lines] == sorted(line[:10] for line in lines)
+    assert answer.foreign == ["2024-05-14: La huelga del Corredor Norte comenzó el 13 de mayo con trenes parados."]  # to translate
+    other = "How did the Velport ferry dispute develop?"
+    assert check(Query(other, "en", "timeline", other), hits, Reply(), LexicalSupport()).abstained  # not about the story
