@@ -303,21 +303,23 @@ def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str =
 
 
 def same_ordinal(text: str, question: str, hits: Sequence[Hit]) -> bool:
-    """Whether the figures ``text`` gives belong to the phase, half or round the question picks by an
-    ordinal ("the second phase", "el primer semestre"): False when no cited passage sentence that
-    states one of them (or a sentence beside it) names that ordinal, and either those sentences name
-    another ("el segundo semestre") or the passages name the asked one elsewhere (the second phase
-    in another sentence than the first phase's cost). True when the question names no ordinal, the
-    answer gives no figure the question lacks, or no cited sentence states it. Not handled: answers
-    without figures, and an ordinal its sentence states only by reference ("the latter phase")."""
+    """Whether the figures ``text`` gives may belong to the phase, half or round the question picks
+    by an ordinal ("el primer semestre"): False when a cited passage sentence that states one of
+    them names another ordinal ("el segundo semestre") and none of those sentences, nor a sentence
+    beside one, names the asked one. True when the question names no ordinal, the answer gives no
+    figure the question lacks, or no cited sentence in the question's language states one. Not
+    handled: passages in another language (ordinals are not matched across languages), a sentence
+    that names no ordinal while another names the asked one (the first phase's cost, the second
+    phase in another sentence: "primer día", "primera piedra" are as often days and idioms), answers
+    without figures, and an ordinal stated only by reference ("the latter phase")."""
     asked = ordinals(question)
     cited = sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
     stated = {q.value for q in quantities(question)}
     figures = [q for c, _ in sentences(text) for q in quantities(c) if q.value not in stated and not is_year(q)]
     if not asked or not cited or not figures:
         return True
-    judged = False
     language = question_language(question)
+    other = False
     for n in cited:
         if hits[n - 1].chunk.source.language not in (language, ""):
             continue  # ordinals do not translate word for word ("fourth quarter", "último cuarto")
@@ -325,13 +327,10 @@ def same_ordinal(text: str, question: str, hits: Sequence[Hit]) -> bool:
         for i, part in enumerate(parts):
             if not any(f.matches(q) for f in figures for q in quantities(part)):
                 continue
-            judged = True
-            near = ordinals(" ".join(parts[max(0, i - 1):i + 2]))
-            if asked & near:
+            if asked & ordinals(" ".join(parts[max(0, i - 1):i + 2])):
                 return True
-            if not ordinals(part) - asked and not any(asked & ordinals(p) for p in parts):
-                return True  # nothing tells which phase the figure is of
-    return not judged
+            other = other or bool(ordinals(part) - asked)
+    return not other
 
 
 def same_day(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> str | None:

@@ -5,8 +5,9 @@ not 60,000" or "no subió 4,7 puntos, sino 1,1 puntos", when the sentence is in 
 (its title holds `index.language.CORRECTION_WORDS`: "Corrección: ...") or names a revision itself
 ("not the 60,000 it had first reported"). The two figures must share their unit, and neither may
 be a year. An answer that states a corrected figure gets the right one in its place, cited to the
-correction, and an answer that states either of them is told of the change, with the correction's
-outlet and day ("Diario del Sur corrected the figure from 60.000 to 45.000 on 10 June 2024 [2].").
+correction, and an answer that states either of them is told of the change, with the outlet and day
+of the passage that reports it ("The figure first reported, 60.000, was corrected to 45.000 (Diario
+del Sur, 10 June 2024) [2].").
 
 Not handled: a correction that states the wrong figure and the right one in different sentences
 ("Esa cifra era incorrecta. La capacidad real ... es de 45.000"), corrections of names or dates,
@@ -25,12 +26,13 @@ from .cite import cited_in, with_markers, without_markers
 from .quantities import Quantity, is_year, quantities, spoken
 from .types import Correction, Hit
 
-# The sentence appended to an answer whose figure a correction concerns.
+# The sentence appended to an answer whose figure a correction concerns: who corrected it is often
+# not the outlet that reports the correction ("the city corrected an earlier figure"), so none is named.
 CHANGED = {
-    "en": "{outlet} corrected the figure from {wrong} to {right}{on} {marker}.",
-    "es": "{outlet} corrigió la cifra de {wrong} a {right}{on} {marker}.",
+    "en": "The figure first reported, {wrong}, was corrected to {right} ({about}) {marker}.",
+    "es": "La cifra publicada primero, {wrong}, se corrigió a {right} ({about}) {marker}.",
 }
-ON_DAY = {"en": " on {d} {month} {y}", "es": " el {d} de {month} de {y}"}
+DAY = {"en": "{d} {month} {y}", "es": "{d} de {month} de {y}"}
 
 ARTICLES_ANY = frozenset().union(*ARTICLES.values())
 _NOTS, _BUTS = frozenset(NOT_WORDS), frozenset(BUT_WORDS)
@@ -101,9 +103,10 @@ def supersede(text: str, found: Sequence[Correction], hits: Sequence[Hit], langu
     told = [c for c in applied if not _told(out, c, language)]
     template = CHANGED.get(language, CHANGED["en"])
     for c in told:
+        about = ", ".join(x for x in (c.outlet, _spoken_day(c.published_at, language)) if x)
         out = out.rstrip() + " " + template.format(
-            outlet=c.outlet or "The archive", wrong=_value(c.wrong, c, hits, language), right=_value(c.right, c, hits, language),
-            on=_on(c.published_at, language), marker=f"[{c.passage}]")
+            wrong=_value(c.wrong, c, hits, language), right=_value(c.right, c, hits, language), about=about,
+            marker=f"[{c.passage}]").replace(" () ", " ")
     return out, applied
 
 
@@ -128,11 +131,12 @@ def _value(q: Quantity, c: Correction, hits: Sequence[Hit], language: str) -> st
     return spoken(q.value, language) + unit
 
 
-def _on(day: str, language: str) -> str:
+def _spoken_day(day: str, language: str) -> str:
+    """``2024-06-10`` as ``language`` writes a day: "10 June 2024", "10 de junio de 2024"."""
     try:
         d = date.fromisoformat(day)
     except ValueError:
         return ""
     names = MONTH_NAMES.get(language, MONTH_NAMES["en"])
-    month = names[d.month - 1].capitalize() if language == "en" else names[d.month - 1]
-    return ON_DAY.get(language, ON_DAY["en"]).format(d=d.day, month=month, y=d.year)
+    month = names[d.month - 1].capitalize() if language not in MONTH_NAMES or language == "en" else names[d.month - 1]
+    return DAY.get(language, DAY["en"]).format(d=d.day, month=month, y=d.year)

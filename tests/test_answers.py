@@ -340,7 +340,9 @@ def test_a_figure_of_another_phase_or_half_does_not_answer_for_the_asked_one():
     assert same_ordinal("It was set at 7,020 tonnes [1].", "What quota was set for the first half?", quota)  # not across languages
     grant = hits("The region will give 9 million euros to the plant. Production starts in 2026. Water cuts go on. "
                  "A possible second phase has not been approved.", "en")
-    assert not same_ordinal("It would cost 9 million euros [1].", "How much would the second phase cost?", grant)
+    assert same_ordinal("It would cost 9 million euros [1].", "How much would the second phase cost?", grant)  # not told
+    first = hits("El primer día circularon 61 trenes.")
+    assert same_ordinal("Circularon 61 trenes [1].", "¿Cuántos trenes circularon el primer día?", first)
     beside = hits("The second phase was approved on Monday. It will cost 12 million euros.", "en")
     assert same_ordinal("It will cost 12 million euros [1].", "How much will the second phase cost?", beside)
     silent = hits("The extension will cost 12 million euros.", "en")

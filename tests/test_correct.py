@@ -54,15 +54,15 @@ def test_a_correction_is_read_from_a_notice_or_a_sentence_that_names_a_revision_
 def test_the_wrong_figure_is_replaced_cited_to_the_correction_and_the_change_told():
     text, applied = supersede("The plant will produce 60,000 cubic meters a day [1].", corrections(sample_hits()), sample_hits(), "en")
     assert text == ("The plant will produce 45,000 cubic meters a day [1][2]. "
-                    "Diario del Sur corrected the figure from 60,000 to 45,000 on 10 June 2024 [2].")
+                    "The figure first reported, 60,000, was corrected to 45,000 (Diario del Sur, 10 June 2024) [2].")
     assert len(applied) == 1
     spanish, _ = supersede("La planta producirá 60.000 metros cúbicos al día [1].", corrections(sample_hits()), sample_hits(), "es")
-    assert spanish.endswith("Diario del Sur corrigió la cifra de 60.000 a 45.000 el 10 de junio de 2024 [2].")
+    assert spanish.endswith("La cifra publicada primero, 60.000, se corrigió a 45.000 (Diario del Sur, 10 de junio de 2024) [2].")
 
 
 def test_an_answer_with_the_right_figure_is_told_of_the_change_and_one_with_neither_is_left_alone():
     right, applied = supersede("It will produce 45.000 cubic meters [2].", corrections(sample_hits()), sample_hits(), "en")
-    assert right.startswith("It will produce 45.000 cubic meters [2]. Diario del Sur corrected") and applied
+    assert right.startswith("It will produce 45.000 cubic meters [2]. The figure first reported, 60,000, was corrected") and applied
     other = "The plant will cost 9 million euros [1]."
     assert supersede(other, corrections(sample_hits()), sample_hits(), "en") == (other, [])
 
