@@ -81,6 +81,21 @@ def test_a_corrected_figure_is_answered_with_the_correction_by_the_small_model(s
         assert "60.000" not in sentence or "45.000" in sentence, answer.text
 
 
+def test_the_sample_strike_is_one_story_across_outlets_and_languages_and_other_news_is_not_in_it(sample):
+    archive, _ = sample  # the real embedder
+    story = {a: s.id for s in archive.stories() for a in s.article_ids}
+    strike = story["en-corridor-strike-001"]  # Northern Ledger, in English
+    assert story["es-corredor-viajeros-002"] == strike  # El Observador Global, in Spanish
+    assert story["es-corredor-ratificacion-006"] == strike  # Agencia Ibérica de Noticias, in Spanish
+    assert story["en-misc-bridge-001"] != strike  # the same outlet, days later, about a bridge
+    assert story["es-ain-puertoalcor-huelga-ddsur-001"] != strike  # another strike, at a port
+    assert story["es-ain-puertoalcor-huelga-lvdv-001"] == story["es-ain-puertoalcor-huelga-ddsur-001"]  # its copy
+    assert story["en-almena-evacuation-003"] == story["es-almena-incendio-001"]  # the wildfire, in both languages
+    timeline = archive.story(strike)
+    assert [a["published_at"] for a in timeline] == sorted(a["published_at"] for a in timeline)
+    assert {"Northern Ledger", "El Observador Global"} <= {a["source"] for a in timeline}
+
+
 def test_small_model_follow_up_is_rewritten_with_the_conversation(sample):
     archive, _ = sample
     chat = archive.chat()

@@ -148,25 +148,6 @@ def test_the_archive_lists_stories_and_their_timelines_as_articles_arrive_and_go
     assert archive.story(10_000) == []
 
 
-@pytest.mark.slow
-def test_the_sample_strike_is_one_story_across_outlets_and_languages_and_other_news_is_not_in_it(tmp_path):
-    from rag import Archive, sample_files
-
-    archive = Archive.open(tmp_path / "sample")  # the real embedder
-    archive.ingest(sample_files())
-    story = {a: s.id for s in archive.stories() for a in s.article_ids}
-    strike = story["en-corridor-strike-001"]  # Northern Ledger, in English
-    assert story["es-corredor-viajeros-002"] == strike  # El Observador Global, in Spanish
-    assert story["es-corredor-ratificacion-006"] == strike  # Agencia Ibérica de Noticias, in Spanish
-    assert story["en-misc-bridge-001"] != strike  # the same outlet, days later, about a bridge
-    assert story["es-ain-puertoalcor-huelga-ddsur-001"] != strike  # another strike, at a port
-    assert story["es-ain-puertoalcor-huelga-lvdv-001"] == story["es-ain-puertoalcor-huelga-ddsur-001"]  # its copy
-    assert story["en-almena-evacuation-003"] == story["es-almena-incendio-001"]  # the wildfire, in both languages
-    timeline = archive.story(strike)
-    assert [a["published_at"] for a in timeline] == sorted(a["published_at"] for a in timeline)
-    assert {"Northern Ledger", "El Observador Global"} <= {a["source"] for a in timeline}
-
-
 def test_the_command_line_lists_stories_one_a_line_and_a_story_timeline(fake_archive, tmp_path, capsys):
     from ui.cli import main
 
