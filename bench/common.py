@@ -40,3 +40,13 @@ def llamaindex_embedding(embedder):
             return self._get_query_embedding(query)
 
     return Wrapped(model_name=getattr(embedder, "name", "embedder"), embed_batch_size=64)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a server process: asked to stop, killed after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

