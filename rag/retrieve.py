@@ -83,9 +83,9 @@ class Retriever:
         self._keyword: KeywordIndex | None = None
         self._keyword_count = -1
         self._keyword_stamp: tuple | None = None
-        self._opening = threading.RLock()  # a question and `warm` do not open the keyword index twice
+        self._opening = threading.RLock()  # a question and `prefetch` do not open the keyword index twice
 
-    def warm(self) -> list[threading.Thread]:
+    def prefetch(self) -> list[threading.Thread]:
         """Read what a first question needs in two background threads, the keyword index and Chroma's
         vector index (which its first query loads), so that it overlaps with what comes before the
         search: understanding the question, embedding it, loading a model. A question asked
@@ -99,7 +99,7 @@ class Retriever:
             return run
 
         reads = [self.keyword_index] + ([self.store.warm] if self.ranking != "keyword" else [])
-        threads = [threading.Thread(target=quietly(read), daemon=True, name="newsrag-warm") for read in reads]
+        threads = [threading.Thread(target=quietly(read), daemon=True, name="newsrag-prefetch") for read in reads]
         for thread in threads:
             thread.start()
         return threads
@@ -135,7 +135,7 @@ class Retriever:
             finally:
                 self.refresh()
             return
-        with self._opening:  # an index being opened by `warm` is the one brought up to date
+        with self._opening:  # an index being opened by `prefetch` is the one brought up to date
             held = self._keyword
         with self.keyword_files.updating(self.store, held) as updated:
             yield

@@ -176,7 +176,7 @@ def test_an_index_knows_its_languages_and_forgets_a_removed_one():
     assert index.changed([chunk("4", "d", "Le port.", language="fr")], None, [], delta_share=1.0).languages() == {"en", "es", "fr"}
 
 
-def test_warming_reads_the_indexes_in_the_background_and_a_question_gets_the_same_passages(tmp_path):
+def test_prefetching_reads_the_indexes_in_the_background_and_a_question_gets_the_same_passages(tmp_path):
     from rag import Archive
 
     from .conftest import write_jsonl
@@ -188,7 +188,7 @@ def test_warming_reads_the_indexes_in_the_background_and_a_question_gets_the_sam
     cold = Archive.open(path, embedder=FakeEmbedder(), llm=FakeLLM())
     expected = [h.chunk.id for h in cold.retrieve("storm number 7", 4)]
     warmed = Archive.open(path, embedder=FakeEmbedder(), llm=FakeLLM())
-    threads = warmed.retriever.warm()
+    threads = warmed.retriever.prefetch()
     assert len(threads) == 2  # the keyword index, and Chroma's vector index
     assert [h.chunk.id for h in warmed.retrieve("storm number 7", 4)] == expected  # asked while they read
     for thread in threads:

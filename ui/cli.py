@@ -382,7 +382,7 @@ def cmd_ask(args, config: Config, opener: Opener) -> int:
 def cmd_chat(args, config: Config, opener: Opener) -> int:
     """A conversation in the terminal: each question can follow up on the previous answers."""
     archive = opener()
-    archive.warm()  # the indexes are read while the first question is typed
+    archive.prefetch()  # the indexes are read while the first question is typed
     chat = archive.chat(filters=filters_from(args), as_of=args.as_of)
     live = sys.stdin.isatty() and sys.stdout.isatty()
     while True:
@@ -493,9 +493,7 @@ def cmd_serve(args, config: Config, opener: Opener) -> int:
     from .app import serve
 
     options = _browser_options(args, config)
-    archive = opener()
-    archive.warm()
-    serve(archive, **options)
+    serve(opener(), **options)
     return 0
 
 
@@ -504,9 +502,7 @@ def cmd_api(args, config: Config, opener: Opener) -> int:
     from .network import Exposure, allowed_hosts
 
     Exposure(config.host, bool(config.api_token), config.insecure_public).check("--token TOKEN (or $NEWSRAG_API_TOKEN)")
-    archive = opener()
-    archive.warm()
-    serve(archive, host=config.host, port=config.api_port, token=config.api_token,
+    serve(opener(), host=config.host, port=config.api_port, token=config.api_token,
           allowed_hosts=allowed_hosts(config.host, config.allowed_hosts))
     return 0
 
@@ -522,7 +518,6 @@ def cmd_mcp(args, config: Config, opener: Opener) -> int:
 
         raise InputError("--host, --port and --token apply to the HTTP transport: add --http (stdio is the default)")
     archive = opener()
-    archive.warm()
     server = create_server(archive, allow_ingest=config.allow_ingest)
     if args.http:
         serve_http(server, archive, config.host, config.mcp_port, config.mcp_token, allowed_hosts(config.host))
@@ -540,7 +535,6 @@ def cmd_demo(args, config: Config, opener: Opener) -> int:
     archive = opener(create=True)
     report = archive.ingest(sample_files())
     print(f"sample archive in {archive.path}: {report.summary()}", flush=True)
-    archive.warm()
     serve(archive, **options)
     return 0
 
