@@ -156,6 +156,12 @@ class Store:
                 self.sentences.delete(stale)
             self.collection.delete(ids=stale)
 
+    def warm(self) -> None:
+        """Have Chroma load its vector index (its first query reads it from disk), with a query for one of its own vectors."""
+        got = self.collection.get(limit=1, include=["embeddings"])
+        if got["embeddings"] is not None and len(got["embeddings"]):
+            self.collection.query(query_embeddings=[np.asarray(got["embeddings"][0], dtype=np.float32)], n_results=1, include=[])
+
     def query(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """The ``k`` nearest chunks within ``filters``, with their cosine similarity, best first."""
         if self.count() == 0:

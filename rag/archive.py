@@ -107,6 +107,7 @@ class Archive:
         self._llm = llm
         self._chunker = chunker
         self._generating = threading.Lock()
+        self._prefetched = False  # whether `prefetch` has started reading the indexes
         self.write_lock = write_lock or WriteLock(path)  # one write at a time, whoever asks (CLI, browser, API, other processes)
         self._turns: OrderedDict[tuple[str, str], Turn] = OrderedDict()  # recent answers' turns, by question and answer
         self._story_index: StoryIndex | None = None
@@ -200,6 +201,13 @@ class Archive:
                 if free:  # else the writer holding it repairs before it writes
                     archive._repair()
         return archive
+
+    def prefetch(self) -> None:
+        """Start reading what the first question needs (the keyword index and Chroma's vector
+        index) in the background: an answer does when none has, and the chat when it starts.
+        `warm` reads all of it, the model included, before it returns."""
+        self._prefetched = True
+        self.retriever.prefetch()
 
     @staticmethod
     def exists(path: str | Path) -> bool:
@@ -336,6 +344,8 @@ class Archive:
 
     def _stream(self, question, history, top_k, filters, as_of, turn) -> Iterator[Reading | str | Answer]:
         start = time.perf_counter()
+        if not self._prefetched:  # the indexes are read while the question is understood and embedded
+            self.prefetch()
         timings: dict[str, float] = {}
         if as_of is not None:  # an answer as of a day reads only what was published by then
             filters = published_by(as_of, filters)

@@ -39,6 +39,7 @@ is built from the store on the first question and again when the store's chunk c
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Literal, NamedTuple, Sequence
@@ -82,6 +83,26 @@ class Retriever:
         self._keyword: KeywordIndex | None = None
         self._keyword_count = -1
         self._keyword_stamp: tuple | None = None
+        self._opening = threading.RLock()  # a question and `prefetch` do not open the keyword index twice
+
+    def prefetch(self) -> list[threading.Thread]:
+        """Read what a first question needs in two background threads, the keyword index and Chroma's
+        vector index (which its first query loads), so that it overlaps with what comes before the
+        search: understanding the question, embedding it, loading a model. A question asked
+        meanwhile waits only for what it needs. An error is left for the question to meet."""
+        def quietly(read):
+            def run() -> None:
+                try:
+                    read()
+                except Exception:  # the question that follows reports it
+                    pass
+            return run
+
+        reads = [self.keyword_index] + ([self.store.warm] if self.ranking != "keyword" else [])
+        threads = [threading.Thread(target=quietly(read), daemon=True, name="newsrag-prefetch") for read in reads]
+        for thread in threads:
+            thread.start()
+        return threads
 
     def refresh(self) -> None:
         """Forget the keyword index (after the archive changed): the next question reads it again."""
@@ -91,12 +112,13 @@ class Retriever:
         """The keyword index, read again when the saved one changed (a stat of its state file) or,
         without saved files, when the store's chunk count did (a Chroma call, 10-20 ms at 100k chunks)."""
         files = self.keyword_files
-        if files is not None:
-            if self._keyword is None or files.stamp() != self._keyword_stamp:
-                self._keep(files.open(self.store, self._keyword))
-        elif self._keyword is None or self.store.count() != self._keyword_count:
-            self._keep(KeywordIndex.from_store(self.store))
-        return self._keyword
+        with self._opening:
+            if files is not None:
+                if self._keyword is None or files.stamp() != self._keyword_stamp:
+                    self._keep(files.open(self.store, self._keyword))
+            elif self._keyword is None or self.store.count() != self._keyword_count:
+                self._keep(KeywordIndex.from_store(self.store))
+            return self._keyword
 
     def _keep(self, index: KeywordIndex) -> None:
         self._keyword, self._keyword_count = index, index.n
@@ -113,9 +135,12 @@ class Retriever:
             finally:
                 self.refresh()
             return
-        with self.keyword_files.updating(self.store, self._keyword) as updated:
+        with self._opening:  # an index being opened by `prefetch` is the one brought up to date
+            held = self._keyword
+        with self.keyword_files.updating(self.store, held) as updated:
             yield
-        self._keep(updated[0])
+        with self._opening:
+            self._keep(updated[0])
 
     def retrieve(self, query: Query, top_k: int | None = None) -> list[Hit]:
         """The passages for an understood question.

@@ -174,3 +174,25 @@ def test_an_index_knows_its_languages_and_forgets_a_removed_one():
     assert index.languages() == {"en", "es"} and index.languages() == {"en", "es"}  # the second from what the first worked out
     assert index.changed([], None, ["1"], delta_share=1.0).languages() == {"en"}  # a tombstone
     assert index.changed([chunk("4", "d", "Le port.", language="fr")], None, [], delta_share=1.0).languages() == {"en", "es", "fr"}
+
+
+def test_prefetching_reads_the_indexes_in_the_background_and_a_question_gets_the_same_passages(tmp_path):
+    from rag import Archive
+
+    from .conftest import write_jsonl
+
+    records = [{"id": f"w{i}", "title": f"Story {i}", "text": f"The harbour of Velport {i} reopened after storm number {i}."}
+               for i in range(30)]
+    path = tmp_path / "arch"
+    Archive.open(path, embedder=FakeEmbedder(), llm=FakeLLM()).ingest([write_jsonl(tmp_path / "w.jsonl", records)])
+    cold = Archive.open(path, embedder=FakeEmbedder(), llm=FakeLLM())
+    expected = [h.chunk.id for h in cold.retrieve("storm number 7", 4)]
+    warmed = Archive.open(path, embedder=FakeEmbedder(), llm=FakeLLM())
+    threads = warmed.retriever.prefetch()
+    assert len(threads) == 2  # the keyword index, and Chroma's vector index
+    assert [h.chunk.id for h in warmed.retrieve("storm number 7", 4)] == expected  # asked while they read
+    for thread in threads:
+        thread.join(10)
+    assert warmed.retriever._keyword is not None
+    report = warmed.ingest([write_jsonl(tmp_path / "x.jsonl", [{"id": "x1", "text": "Zubizarreta opened the new pier."}])])
+    assert report.added == 1 and warmed.retrieve("Zubizarreta pier", 1)[0].chunk.article_id == "x1"

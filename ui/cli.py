@@ -381,7 +381,9 @@ def cmd_ask(args, config: Config, opener: Opener) -> int:
 
 def cmd_chat(args, config: Config, opener: Opener) -> int:
     """A conversation in the terminal: each question can follow up on the previous answers."""
-    chat = opener().chat(filters=filters_from(args), as_of=args.as_of)
+    archive = opener()
+    archive.prefetch()  # the indexes are read while the first question is typed
+    chat = archive.chat(filters=filters_from(args), as_of=args.as_of)
     live = sys.stdin.isatty() and sys.stdout.isatty()
     while True:
         try:
