@@ -392,3 +392,15 @@ def test_the_browser_s_fetch_keeps_the_watcher_s_limits_and_lists_each_failure(s
                         fetcher=HttpFetcher(HostPacer(0), max_bytes=4000))
     assert "over the limit of 4,000 bytes" in report and "only http and https addresses are fetched" in report
     assert [a["source"] for a in texts(archive).values()] == ["Coast Times"]
+
+
+def test_only_the_last_polls_files_are_kept_and_their_articles_stay(site, archive, monkeypatch):
+    monkeypatch.setattr("ui.watch.poll.KEPT_POLL_FILES", 1)
+    feed, other = publish(site)
+    assert watch(archive, feed, other) == 0
+    publish(site, extra=True)
+    assert watch(archive, feed, other) == 0
+    assert len(list((archive.path / "watch").glob("fetched-*.jsonl"))) == 1
+    assert len(texts(archive)) == 4 and archive.stats()["articles"] == 4
+    assert watch(archive, feed, other) == 0  # nothing new, nothing lost
+    assert len(texts(archive)) == 4

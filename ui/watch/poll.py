@@ -3,7 +3,8 @@
 Each source is fetched with the validators of its last answer (a 304 costs nothing more), and
 only the entries that are new or whose fingerprint changed have their page fetched (with that
 page's validators); a page that cannot be fetched leaves the feed's own text of the entry, with
-a `Problem`. What a poll found is written as one JSONL file in ``<archive>/watch/`` and ingested
+a `Problem`. What a poll found is written as one JSONL file in ``<archive>/watch/`` (the last
+`KEPT_POLL_FILES` are kept) and ingested
 (the archive's write lock is taken for that alone); the state is saved after the ingest, so a
 poll that fails before it is fetched again next time. A source that cannot be read is a
 `Problem` naming it, and keeps its state from before; the others go on. Not handled: removing
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from index.ingest import IngestReport
     from rag import Archive
 
+KEPT_POLL_FILES = 30  # the files of the last polls that found something stay in ``<archive>/watch/``; older ones go
 MAX_PAGES_PER_SOURCE = 100  # pages one source may have fetched in one poll; the rest wait for the next
 
 
@@ -97,6 +99,8 @@ class Poll:
             batch = self._write(found)
             poll.ingest = self.archive.ingest([batch])
             poll.problems += [_named(p, batch, found) for p in poll.ingest.errors]
+            for old in sorted(batch.parent.glob("fetched-*.jsonl"))[:-KEPT_POLL_FILES]:  # their articles are in the archive
+                old.unlink(missing_ok=True)
         state.sources = {url: state.sources[url] for url in urls}  # sources no longer watched are forgotten
         state.save(path)
         return poll
@@ -188,7 +192,8 @@ class Poll:
         return [a for a in items if isinstance(a, Article)]
 
     def _write(self, found: list[tuple[str, Article]]) -> Path:
-        """The articles as a JSONL file of FORMATS.md records in ``<archive>/watch/``: what each poll fetched stays there."""
+        """The articles as a JSONL file of FORMATS.md records in ``<archive>/watch/``: what the last
+        `KEPT_POLL_FILES` polls fetched stays there, as fetched."""
         folder = self.archive.path / STATE_DIR
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"fetched-{self.now().strftime('%Y%m%dT%H%M%S%fZ')}.jsonl"
