@@ -4,9 +4,8 @@ Each source is fetched with the validators of its last answer (a 304 costs nothi
 only the entries that are new or whose fingerprint changed have their page fetched (with that
 page's validators); a page that cannot be fetched leaves the feed's own text of the entry, with
 a `Problem`. What a poll found is written as one JSONL file in ``<archive>/watch/`` (the last
-`KEPT_POLL_FILES` are kept) and ingested
-(the archive's write lock is taken for that alone); the state is saved after the ingest, so a
-poll that fails before it is fetched again next time. A source that cannot be read is a
+`KEPT_POLL_FILES` are kept) and ingested (the archive's write lock is taken for that alone); the
+state is saved after the ingest, so a poll that fails before it is fetched again next time. A source that cannot be read is a
 `Problem` naming it, and keeps its state from before; the others go on. Not handled: removing
 articles whose entries left a feed, following entries' links beyond their page.
 """
