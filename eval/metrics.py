@@ -59,6 +59,18 @@ def supersedes(prediction: str, answers: Iterable[str], superseded: Iterable[str
     return all(contains_answer(claim, answers) for claim, _ in said if wrong and contains_answer(claim, wrong))
 
 
+def is_timeline(prediction: str, answers: Iterable[str]) -> bool:
+    """The criterion for a ``timeline`` question: at least two lines, each starting with an ISO day,
+    in date order, citing passages numbered from [1] in the order shown, and a gold answer (an
+    event the story must include) somewhere in them."""
+    lines = [line for line in prediction.splitlines() if line.strip()]
+    days = [re.match(r"\s*(\d{4}-\d{2}-\d{2})\b", line) for line in lines]
+    if len(lines) < 2 or not all(days) or [d.group(1) for d in days] != sorted(d.group(1) for d in days):
+        return False
+    markers = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", prediction)))
+    return markers == list(range(1, len(markers) + 1)) and bool(markers) and contains_answer(prediction, answers)
+
+
 def _as_digits(text: str) -> str:
     from text_to_num import alpha2digit
 

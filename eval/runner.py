@@ -32,6 +32,7 @@ RETRIEVE_CHUNKS = 40  # chunks fetched to rank 10 distinct articles
 DISAGREEMENT = "disagreement"  # a question type whose gold answers are the sides of a dispute, all to be given
 CORRECTION = "correction"  # ... whose gold answer is a corrected figure: the figure corrected (``superseded``) only beside it
 AS_OF = "as_of"  # ... asked as of a day (``as_of``): nothing published after it may be cited
+TIMELINE = "timeline"  # ... asking how a story developed: dated lines in order, cited from [1], holding a gold event
 
 
 def run(
@@ -142,7 +143,8 @@ def evaluate(
 def correct(answer, q: Question) -> bool:
     """Whether ``answer`` is right: for a ``disagreement`` question every side's figure is given and
     cited (`metrics.states_all_cited`); for a ``correction`` one the corrected figure is given and
-    the figure it corrects only beside it (`metrics.supersedes`); a question asked ``as_of`` a day
+    the figure it corrects only beside it (`metrics.supersedes`); a ``timeline`` one is a timeline
+    holding a gold event (`metrics.is_timeline`); a question asked ``as_of`` a day
     cites nothing published later; the others contain a gold answer. An unanswerable question is
     right only when abstained on."""
     if not q.answers:
@@ -153,6 +155,8 @@ def correct(answer, q: Question) -> bool:
         return metrics.states_all_cited(answer.text, q.answers)
     if q.type == CORRECTION:
         return metrics.supersedes(answer.text, q.answers, q.meta.get("superseded", []))
+    if q.type == TIMELINE:
+        return metrics.is_timeline(answer.text, q.answers)
     if q.as_of and any(c.published_at[:10] > q.as_of[:10] for c in answer.citations if c.published_at):
         return False
     return metrics.contains_answer(answer.text, q.answers)

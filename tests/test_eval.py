@@ -221,3 +221,14 @@ def test_an_as_of_question_is_wrong_when_it_cites_a_later_article():
 
     assert correct(answer("2024-04-25T07:45:00+02:00"), q)
     assert not correct(answer("2024-06-10T09:30:00+02:00"), q)
+
+
+def test_a_timeline_question_wants_dated_lines_in_order_cited_from_one_and_a_gold_event():
+    from eval.metrics import is_timeline
+
+    good = "2024-05-08: A strike was called [1].\n2024-05-22: An agreement gave a 4.5 % rise [2]."
+    assert is_timeline(good, ["4.5"])
+    assert not is_timeline(good, ["7 %"])  # the event asked for is missing
+    assert not is_timeline("2024-05-22: A 4.5 % rise [2].\n2024-05-08: A strike was called [1].", ["4.5"])  # out of order
+    assert not is_timeline("2024-05-08: A strike was called [2].\n2024-05-22: A 4.5 % rise [1].", ["4.5"])  # not from [1]
+    assert not is_timeline("The workers got a 4.5 % rise [1].", ["4.5"])  # no timeline

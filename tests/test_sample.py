@@ -13,7 +13,7 @@ from rag import sample_files
 
 DATA = Path(__file__).resolve().parents[1] / "rag" / "data"
 QUESTION_TYPES = {"single", "disagreement", "cross_lingual", "multi_article", "temporal", "outlet", "follow_up", "null_query", "boilerplate_trap",
-                  "near_miss", "correction", "as_of"}
+                  "near_miss", "correction", "as_of", "timeline"}
 
 
 def records():
