@@ -28,8 +28,8 @@ _NUMBER = r"\d{1,3}(?P<sep>[.,\u00a0\u202f ])\d{3}(?:(?P=sep)\d{3})*(?![.,]?\d)|
 _QUANTITY = re.compile(
     rf"(?P<pre>[€$£]\s?)?(?<![\d.,:/])(?P<num>{_NUMBER})(?![\d:/])"
     rf"(?P<short>(?:{'|'.join(_SHORT)})\b)?"
-    rf"(?P<mag>(?:\s+(?:de\s+)?(?:{'|'.join(_LONG)})\b)*)"
-    rf"(?P<unit>\s?%|\s+(?:de\s+)?(?:{'|'.join(map(re.escape, _UNIT_WORDS))})\b|\s?[€$£])?",
+    rf"(?P<mag>(?:(?:\s+|-)(?:de\s+)?(?:{'|'.join(_LONG)})\b)*)"  # "18.5-million-euro" as "18.5 million euros"
+    rf"(?P<unit>\s?%|(?:\s+|-)(?:de\s+)?(?:{'|'.join(map(re.escape, _UNIT_WORDS))})\b|\s?[€$£])?",
     re.I,
 )
 

@@ -31,6 +31,7 @@ def test_quantities_are_read_with_their_magnitudes_units_and_separators():
     assert values("el 1,5 y 2.200 000") == [(1.5, ""), (2200, ""), (0, "")]  # one separator throughout a number
     assert values("on June 30 150 people left") == [(30, ""), (150, "people")]  # a day, then a count
     assert values("1,5 millones", "es") == values("1.5 million") == [(1.5e6, "")]
+    assert values("an 18.5-million-euro aid package") == [(18.5e6, "")] and values("a 3-day strike") == [(3, "")]
     assert values("el 82 % de la plantilla", "es") == values("82 per cent") == [(82, "%")]
     assert values("doce mil millones", "es") == [(12e9, "")]  # words, by text2num
     assert values("won 17-12 on 2024-05-16 at 0:40") == [(17, ""), (12, ""), (2024, ""), (16, "")]
