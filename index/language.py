@@ -33,6 +33,7 @@ _FUNCTION_WORDS = {
 FUNCTION_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, words in _FUNCTION_WORDS.items()}
 ALL_FUNCTION_WORDS = frozenset().union(*FUNCTION_WORDS.values())
 ARTICLES = {"en": frozenset({"a", "an", "the"}), "es": frozenset({"el", "la", "los", "las", "un", "una", "unos", "unas"})}
+ALL_ARTICLES = frozenset().union(*ARTICLES.values())
 
 _MONTH_WORDS = [  # English, Spanish, then other spellings and abbreviations
     ("january", "enero", "jan"), ("february", "febrero", "feb"), ("march", "marzo", "mar"), ("april", "abril", "apr"),

@@ -20,7 +20,8 @@ import re
 from datetime import date
 from typing import Sequence
 
-from index.language import ARTICLES, BUT_WORDS, CORRECTION_WORDS, MONTH_NAMES, NOT_WORDS, REVISION_WORDS, fold, sentence_pieces, split_sentences
+from index.language import (ALL_ARTICLES, BUT_WORDS, CORRECTION_WORDS, MONTH_NAMES, NOT_WORDS, REVISION_WORDS, fold,
+                            sentence_pieces, split_sentences)
 
 from .cite import cited_in, with_markers, without_markers
 from .quantities import Quantity, is_year, quantities, spoken
@@ -34,9 +35,8 @@ CHANGED = {
 }
 DAY = {"en": "{d} {month} {y}", "es": "{d} de {month} de {y}"}
 
-ARTICLES_ANY = frozenset().union(*ARTICLES.values())
 _NOTS, _BUTS = frozenset(NOT_WORDS), frozenset(BUT_WORDS)
-_ARTICLE = "|".join(sorted({*ARTICLES_ANY, "de", "del", "a"}, key=len, reverse=True))
+_ARTICLE = "|".join(sorted({*ALL_ARTICLES, "de", "del", "a"}, key=len, reverse=True))
 _NOT_THEN = re.compile(rf",\s*(?:(?:y|and)\s+)?(?:{'|'.join(NOT_WORDS)})\s+(?:(?:{_ARTICLE})\s+){{0,2}}[\"«“]?$")  # "..., not the "
 _BUT_THEN = re.compile(rf"^[^.;:]*?\b(?:{'|'.join(BUT_WORDS)})\s+(?:(?:{_ARTICLE})\s+){{0,2}}[\"«“]?$")  # "... , sino "
 _CORRECTIONS = frozenset(fold(w) for w in CORRECTION_WORDS)

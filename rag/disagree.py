@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Sequence
 
-from index.language import (ALL_FUNCTION_WORDS, ARTICLES, FIGURE_VERBS, REVISION_WORDS, SOURCE_BEFORE, SPEECH_VERBS,
+from index.language import (ALL_ARTICLES, ALL_FUNCTION_WORDS, FIGURE_VERBS, REVISION_WORDS, SOURCE_BEFORE, SPEECH_VERBS,
                             THOUSANDS_SEPARATORS, fold)
 
 from .anchors import anchors, findable
@@ -36,7 +36,6 @@ from .types import Disagreement, Hit, Side
 DISPUTE_MARGIN = 0.05  # a side's sentence is this close to the best one of its language (similarity to the question)
 DISPUTE_DAYS = 2  # attributed sides published this many days apart at most
 SPEAKER_WORDS = 10  # a speaker is at most this many words long
-ARTICLES_ANY = frozenset().union(*ARTICLES.values())
 _REVISIONS = frozenset(fold(w) for w in REVISION_WORDS)
 
 # The sentence appended to an answer that gives one side: both sides, each with its passage's marker.
@@ -85,7 +84,7 @@ def _names_someone(who: str) -> bool:
     words = who.split()
     if not words or len(words) > SPEAKER_WORDS or re.search(r"\d", who):
         return False
-    if not (words[0][0].isupper() or words[0].lower() in ARTICLES_ANY):
+    if not (words[0][0].isupper() or words[0].lower() in ALL_ARTICLES):
         return False
     return any(w.lower().strip("()") not in ALL_FUNCTION_WORDS for w in words)
 
