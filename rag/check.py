@@ -66,11 +66,11 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
     if not cited:
         text, cited = clean_markers(attribute(text, hits), len(hits))
     checked, weak, repairs = verify(text, hits, support, given=f"{query.question}\n{query.search}", language=query.language)
-    repairs = [*repairs, "timeline from passages"] if drawn and text else repairs
+    repairs = [*repairs, "timeline from passages"] if drawn else repairs
     checked, cited = clean_markers(checked, len(hits))
     if query.kind == "timeline":  # one line per event in date order, its passages numbered as the lines cite them
-        checked, laid = lay_out(checked, hits)
-        hits, base["hits"] = laid, list(laid)
+        checked, hits = lay_out(checked, hits)
+        base["hits"] = hits
         checked, cited = clean_markers(checked, len(hits))
 
     def withdrawn(why: str) -> Answer:

@@ -48,6 +48,12 @@ def is_notice(title: str) -> bool:
     return bool(set(re.findall(r"\w+", fold(title))) & _CORRECTIONS)
 
 
+def names_revision(sentence: str) -> bool:
+    """Whether ``sentence`` names a revision or a stage of a count (`index.language.REVISION_WORDS`:
+    "corrected", "errónea", "first reported", "definitiva")."""
+    return bool({fold(w) for w in re.findall(r"\w+", sentence)} & _REVISIONS)
+
+
 def pairs(sentence: str) -> list[tuple[Quantity, Quantity]]:
     """The (wrong, right) figures ``sentence`` sets against each other: "R, not W", "R y no W",
     "not W but R", "no W, sino R". Neither is a year, and their units (when both give one) agree."""
@@ -73,7 +79,7 @@ def corrections(hits: Sequence[Hit]) -> list[Correction]:
         notice = is_notice(source.title)
         texts = [source.title, *split_sentences(hit.chunk.text)] if notice else split_sentences(hit.chunk.text)
         for sentence in texts:
-            if not notice and not set(re.findall(r"\w+", fold(sentence))) & _REVISIONS:
+            if not notice and not names_revision(sentence):
                 continue
             for wrong, right in pairs(sentence):
                 if not any(c.wrong.matches(wrong) and c.right.matches(right) for c in out):
@@ -125,10 +131,9 @@ def _told(text: str, c: Correction, language: str) -> bool:
 
 def _value(q: Quantity, c: Correction, hits: Sequence[Hit], language: str) -> str:
     """``q`` as the answer's language writes it: as the passage writes it when in that language."""
-    unit = " %" if q.unit == "%" else ""
     if hits[c.passage - 1].chunk.source.language in (language, ""):
-        return q.text + unit
-    return spoken(q.value, language) + unit
+        return q.written
+    return spoken(q.value, language) + q.suffix
 
 
 def _spoken_day(day: str, language: str) -> str:

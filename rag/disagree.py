@@ -3,7 +3,7 @@ or outlets ("the union put turnout at 82 % [1], the operator at 57 % [2]"), foun
 
 A figure is a side when its sentence is among the closest to the question (`Hit.evidence`,
 within ``DISPUTE_MARGIN`` of the best sentence of its language), in a passage that holds every
-name the question gives, and states no revision (`index.language.REVISION_WORDS`: a correction,
+name the question gives, and states no revision (`rag.correct.names_revision`: a correction,
 a first or final count). Two figures dispute when they count the same word, or share a unit
 ("%"), do not match, and either both are attributed to speakers that differ ("según el
 sindicato", "the operator said"), published within ``DISPUTE_DAYS`` of each other, or neither
@@ -25,18 +25,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Sequence
 
-from index.language import (ALL_ARTICLES, ALL_FUNCTION_WORDS, FIGURE_VERBS, REVISION_WORDS, SOURCE_BEFORE, SPEECH_VERBS,
+from index.language import (ALL_ARTICLES, ALL_FUNCTION_WORDS, FIGURE_VERBS, SOURCE_BEFORE, SPEECH_VERBS,
                             THOUSANDS_SEPARATORS, fold)
 
 from .anchors import anchors, findable
 from .cite import sentences
+from .correct import names_revision
 from .quantities import Day, Quantity, counted, days, is_day, is_year, quantities, spoken
 from .types import Disagreement, Hit, Side
 
 DISPUTE_MARGIN = 0.05  # a side's sentence is this close to the best one of its language (similarity to the question)
 DISPUTE_DAYS = 2  # attributed sides published this many days apart at most
 SPEAKER_WORDS = 10  # a speaker is at most this many words long
-_REVISIONS = frozenset(fold(w) for w in REVISION_WORDS)
 
 # The sentence appended to an answer that gives one side: both sides, each with its passage's marker.
 BOTH_SIDES = {
@@ -115,7 +115,7 @@ def statements(question: str, hits: Sequence[Hit], margin: float = DISPUTE_MARGI
         for sentence, score in h.evidence:
             if score < best[h.chunk.source.language] - margin:
                 continue
-            if {fold(w) for w in re.findall(r"\w+", sentence)} & _REVISIONS:
+            if names_revision(sentence):
                 continue
             digits, figures = counted(sentence, h.chunk.source.language or None)
             for q, word in figures:
@@ -171,8 +171,7 @@ def disagreements(text: str, question: str, hits: Sequence[Hit], margin: float =
 
 
 def _side(s: Statement) -> Side:
-    value = s.quantity.text + (" %" if s.quantity.unit == "%" else "")
-    return Side(s.speaker or s.outlet, value, s.passage, s.outlet, s.day)
+    return Side(s.speaker or s.outlet, s.quantity.written, s.passage, s.outlet, s.day)
 
 
 def state_sides(text: str, found: Sequence[Disagreement], hits: Sequence[Hit], language: str) -> str:
@@ -217,7 +216,6 @@ def _value(side: Side, hits: Sequence[Hit], language: str) -> str:
     if hits[side.passage - 1].chunk.source.language in (language, ""):
         return side.value
     q = quantities(side.value)[0]
-    unit = " %" if q.unit == "%" else ""
     if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", q.text):
-        return f"{int(q.value):,}".replace(",", THOUSANDS_SEPARATORS.get(language, ",")) + unit
-    return spoken(q.value, language) + unit
+        return f"{int(q.value):,}".replace(",", THOUSANDS_SEPARATORS.get(language, ",")) + q.suffix
+    return spoken(q.value, language) + q.suffix

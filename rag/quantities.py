@@ -45,6 +45,17 @@ class Quantity:
     end: int
     step: float  # the value of the last digit written: a quantity matches what it rounds to
 
+    @property
+    def suffix(self) -> str:
+        """The unit as an answer writes it after the number: " %" for a percentage, else "" (a
+        currency or a counted word stays in the sentence around the number)."""
+        return " %" if self.unit == "%" else ""
+
+    @property
+    def written(self) -> str:
+        """The number as written, with its percent sign: "82 %", "45.000", "12 mil millones"."""
+        return self.text + self.suffix
+
     def matches(self, other: Quantity) -> bool:
         """Whether ``other`` states this value (to the precision this one is written with) in a compatible unit."""
         if self.unit and other.unit and self.unit != other.unit:

@@ -137,13 +137,13 @@ class Correction:
     @property
     def summary(self) -> str:
         """Plain text: ``60.000 -> 45.000 (Diario del Sur, 2024-06-10) [2]``."""
-        unit = " %" if self.right.unit == "%" else ""
+        unit = self.right.suffix  # the wrong figure's too: a notice often writes the unit once
         about = ", ".join(x for x in (self.outlet, self.published_at) if x)
         return f"{self.wrong.text}{unit} -> {self.right.text}{unit}" + (f" ({about})" if about else "") + f" [{self.passage}]"
 
     def to_dict(self) -> dict:
-        unit = " %" if self.right.unit == "%" else ""
-        return {"wrong": self.wrong.text + unit, "right": self.right.text + unit, "n": self.passage, "source": self.outlet,
+        unit = self.right.suffix
+        return {"wrong": self.wrong.text + unit, "right": self.right.written, "n": self.passage, "source": self.outlet,
                 "published_at": self.published_at}
 
 
