@@ -31,3 +31,21 @@ def test_packaged_sentence_transformers_model_builds_an_archive(tmp_path, articl
 def test_a_folder_that_is_not_a_model_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="cannot load embedder"):
         load_embedder(str(tmp_path))
+
+
+def test_e5_is_called_with_at_most_e5_batch_texts_and_keeps_their_order():
+    from index.embed import E5_BATCH, E5_DIM, E5Embedder
+
+    class Recorder:
+        calls: list[int] = []
+
+        def passage(self, texts):
+            self.calls.append(len(texts))
+            return [[float(t.split()[-1])] * E5_DIM for t in texts]
+
+    embedder = E5Embedder.__new__(E5Embedder)
+    embedder._model = Recorder()
+    vectors = embedder.embed_documents([f"text {i}" for i in range(2 * E5_BATCH + 5)])
+    assert embedder._model.calls == [E5_BATCH, E5_BATCH, 5]
+    assert vectors.shape == (2 * E5_BATCH + 5, E5_DIM) and list(vectors[:, 0]) == list(range(2 * E5_BATCH + 5))
+    assert embedder.embed_documents([]).shape == (0, E5_DIM)
