@@ -11,11 +11,17 @@ is and two outlets printed them the same day. Sentences that name different days
 Wednesday, another on Thursday) do not dispute. Only a disagreement that one of the answer's
 cited figures takes a side in is reported, and only when just one other value is given.
 
+A sentence that attributes its figure to no one takes the speaker of the nearest earlier sentence
+of its paragraph that gives a figure of the same thing ("Según la encuesta de Sondea Valle, ASV
+ganaría con 25 escaños. UV quedaría segunda con 22 escaños."). Two figures are of the same
+subject only when their sentences name the same of the question's names: a poll's seats for the
+party asked about, not for the others beside it. An answer that gives no figure at all, while
+a passage it cites holds one dispute, is told that one.
+
 Not handled: a figure whose counted word differs between the sides (a synonym, "evacuees"
-against "people"); a speaker named in another sentence than the figure ("Unión Valdemorana
-quedaría segunda con 22 escaños" after the sentence that names the poll); figures of two things
-counted with the same word in the close sentences (two parties' seats); a later article that
-corrects an earlier one without a revision word; dates (only quantities are compared).
+against "people"); a speaker named by a pronoun or in another paragraph; a subject named by a
+pronoun or an abbreviation the question does not use; a later article that corrects an earlier
+one without a revision word; dates (only quantities are compared).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from datetime import date, timedelta
 from typing import Sequence
 
 from index.language import (ALL_ARTICLES, ALL_FUNCTION_WORDS, FIGURE_VERBS, SOURCE_BEFORE, SPEECH_VERBS,
-                            THOUSANDS_SEPARATORS, fold)
+                            THOUSANDS_SEPARATORS, fold, split_sentences)
 
 from .anchors import anchors, findable
 from .cite import sentences
@@ -35,7 +41,7 @@ from .quantities import Day, Quantity, counted, days, is_day, is_year, quantitie
 from .types import Disagreement, Hit, Side
 
 DISPUTE_MARGIN = 0.05  # a side's sentence is this close to the best one of its language (similarity to the question)
-DISPUTE_DAYS = 2  # attributed sides published this many days apart at most
+DISPUTE_DAYS = 7  # attributed sides published this many days apart at most (a week of polls)
 SPEAKER_WORDS = 10  # a speaker is at most this many words long
 
 # The sentence appended to an answer that gives one side: both sides, each with its passage's marker.
@@ -63,6 +69,7 @@ class Statement:
     outlet: str
     day: str
     named_days: tuple[Day, ...]  # the days its sentence names
+    named: frozenset[str] = frozenset()  # the question's names its sentence holds
 
 
 def speaker(sentence: str) -> str:
@@ -73,8 +80,40 @@ def speaker(sentence: str) -> str:
     for pattern in (_SOURCE_THEN, _SUBJECT_SAYS, _SAYS_AFTER):
         m = pattern.search(sentence)
         who = m and (m.groupdict().get("who") or m.groupdict().get("subject"))
-        if who and _names_someone(who.strip()):
-            return who.strip()
+        who = who and _to_last_name(who.strip())
+        if who and _names_someone(who):
+            return who
+    return ""
+
+
+def _to_last_name(who: str) -> str:
+    """``who`` up to the end of its last run of names: "la encuesta de Sondea Valle para La Voz del
+    Valle" of "... La Voz del Valle publicada este jueves 11 de abril". A phrase without a capital
+    is kept whole ("the operator")."""
+    words = who.split()
+    named = [i for i, w in enumerate(words) if w[:1].isupper()]
+    if not named:
+        return who
+    end = named[0]
+    for i in range(named[0], len(words)):
+        if words[i][:1].isupper():
+            end = i
+        elif words[i].lower() not in ALL_FUNCTION_WORDS:
+            break
+    return " ".join(words[:end + 1])
+
+
+def _carried(sentence: str, text: str, key: str, language: str | None) -> str:
+    """The speaker of the nearest sentence before ``sentence`` in its paragraph of ``text`` that
+    gives a figure counting ``key``, when ``sentence`` names none itself; else ""."""
+    for paragraph in text.split("\n\n"):
+        if sentence not in paragraph:
+            continue
+        before = split_sentences(paragraph[:paragraph.index(sentence)])
+        for earlier in reversed(before):
+            if any((word or q.unit) == key for q, word in counted(earlier, language)[1]):
+                return speaker(earlier)
+        return ""
     return ""
 
 
@@ -117,13 +156,18 @@ def statements(question: str, hits: Sequence[Hit], margin: float = DISPUTE_MARGI
                 continue
             if names_revision(sentence):
                 continue
-            digits, figures = counted(sentence, h.chunk.source.language or None)
+            language = h.chunk.source.language or None
+            digits, figures = counted(sentence, language)
+            own = speaker(sentence)
+            held = findable(sentence)
+            named = frozenset(a for a in names if a in held or fold(a) in held)
             for q, word in figures:
                 key = word or q.unit
                 if not key or q.value in asked or is_year(q) or is_day(q, digits):
                     continue
-                out.append(Statement(key, q, n, sentence, speaker(sentence), h.chunk.source.outlet, h.chunk.source.day,
-                                     tuple(days(sentence))))
+                who = own or _carried(sentence, h.chunk.text, key, language)
+                out.append(Statement(key, q, n, sentence, who, h.chunk.source.outlet, h.chunk.source.day,
+                                     tuple(days(sentence)), named))
     return out
 
 
@@ -131,6 +175,8 @@ def dispute(a: Statement, b: Statement) -> bool:
     """Whether ``a`` and ``b`` give rival figures for the same thing (see the module's rules)."""
     if a.key != b.key or a.quantity.matches(b.quantity) or b.quantity.matches(a.quantity):
         return False
+    if a.named != b.named:
+        return False  # figures of different subjects (two parties' seats)
     if a.named_days and b.named_days and not any(x.same(y) for x in a.named_days for y in b.named_days):
         return False  # counts of different days
     if a.speaker and b.speaker:
@@ -167,7 +213,23 @@ def disagreements(text: str, question: str, hits: Sequence[Hit], margin: float =
             seen.add(mine.key)
             out.append(Disagreement(mine.key, (_side(mine), _side(other))))
             break
+    if not figures:
+        out = _untold(text, stated)
     return out
+
+
+def _untold(text: str, stated: Sequence[Statement]) -> list[Disagreement]:
+    """The one dispute among the figures of the passages ``text`` cites, when it holds just one."""
+    cited = {n for _, ns in sentences(text) for n in ns}
+    pairs = {}
+    for a in stated:
+        for b in stated:
+            if a.passage in cited and (a.passage, a.sentence) <= (b.passage, b.sentence) and dispute(a, b):
+                pairs[(a.key, a.quantity.value, b.quantity.value)] = (a, b)
+    if len({(k, frozenset((x, y))) for k, x, y in pairs}) != 1:
+        return []
+    a, b = next(iter(pairs.values()))
+    return [Disagreement(a.key, (_side(a), _side(b)))]
 
 
 def _side(s: Statement) -> Side:
@@ -180,15 +242,17 @@ def state_sides(text: str, found: Sequence[Disagreement], hits: Sequence[Hit], l
     another language are named by their proper names, else by their outlet."""
     template = BOTH_SIDES.get(language, BOTH_SIDES["en"])
     out = text
-    stated = quantities(text, language)
+    digits, figures = counted(text, language)
+    stated = [q for q, _ in figures if not is_day(q, digits) and not is_year(q)]  # "21 de abril" gives no 21
     for d in found:
         a, b = d.sides[0], d.sides[1]
         rival = quantities(b.value)[:1]
         if rival and any(q.matches(rival[0]) or rival[0].matches(q) for q in stated):
             continue  # the answer already gives both
+        about = d.about if all(hits[s.passage - 1].chunk.source.language in (language, "") for s in d.sides) else ""
         out = out.rstrip() + " " + template.format(
-            a=_label(a, hits, language), va=_value(a, hits, language), ma=f"[{a.passage}]",
-            b=_label(b, hits, language), vb=_value(b, hits, language), mb=f"[{b.passage}]")
+            a=_label(a, hits, language), va=_value(a, hits, language, about), ma=f"[{a.passage}]",
+            b=_label(b, hits, language), vb=_value(b, hits, language, about), mb=f"[{b.passage}]")
     return out
 
 
@@ -210,11 +274,14 @@ def _without_article(name: str) -> str:
     return " ".join(words)
 
 
-def _value(side: Side, hits: Sequence[Hit], language: str) -> str:
-    """The side's figure in ``language``: as written when its passage is in it; else with that
-    language's thousands separator ("2,400" is "2.400" in Spanish, as the archive writes it)."""
+def _value(side: Side, hits: Sequence[Hit], language: str, about: str = "") -> str:
+    """The side's figure in ``language``: as written when its passage is in it, with the word
+    ``about`` as the passage writes it after the figure ("25 escaños"); else with that language's thousands separator
+    ("2,400" is "2.400" in Spanish, as the archive writes it) and without the word."""
+    text = hits[side.passage - 1].chunk.text
     if hits[side.passage - 1].chunk.source.language in (language, ""):
-        return side.value
+        m = about and re.search(rf"(?<![\d.,]){re.escape(side.value)}\s+({re.escape(about)}\w*)", text, re.I)
+        return f"{side.value} {m.group(1)}" if m else side.value
     q = quantities(side.value)[0]
     if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", q.text):
         return f"{int(q.value):,}".replace(",", THOUSANDS_SEPARATORS.get(language, ",")) + q.suffix

@@ -145,3 +145,41 @@ def test_a_spanish_answer_writes_an_english_side_with_spanish_separators_and_its
     found = disagreements("Fueron desalojadas 1.150 personas [2].", question, [english, spanish])
     text = state_sides("Fueron desalojadas 1.150 personas [2].", found, [english, spanish], "es")
     assert text.endswith("el CCEV da 1.150 [2] y Association of Municipalities of the Sierra de Almena, 2.400 [1].")
+
+
+POLL_A = ("Alternativa Social de Valdemora ganaría las elecciones con 25 escaños, según la encuesta de Sondea Valle "
+          "para La Voz del Valle publicada este jueves 11 de abril. Unión Valdemorana quedaría segunda con 22 escaños.")
+POLL_B = ("Según la encuesta de Demoscopia Mediterránea, Unión Valdemorana ganaría las elecciones con 27 escaños. "
+          "Alternativa Social de Valdemora quedaría segunda con 21 escaños. Verdes y Comarcas obtendría 8 escaños.")
+
+
+def _polls():
+    return [hit(1, POLL_A, "La Voz del Valle", "2024-04-11"), hit(2, POLL_B, "Crónica Levantina", "2024-04-05")]
+
+
+def test_a_speaker_ends_with_its_names_and_carries_to_the_next_sentence_of_its_paragraph():
+    assert speaker(POLL_A.split(". ")[0]) == "la encuesta de Sondea Valle para La Voz del Valle"
+    found = disagreements("Unión Valdemorana quedaría segunda con 22 escaños [1].",
+                          "¿Cuántos escaños daban las encuestas a Unión Valdemorana?", _polls())
+    assert [(s.speaker, s.value) for s in found[0].sides] == [
+        ("la encuesta de Sondea Valle para La Voz del Valle", "22"), ("la encuesta de Demoscopia Mediterránea", "27")]
+
+
+def test_polls_a_week_apart_dispute_the_asked_party_s_seats_and_not_the_others():
+    question = "¿Cuántos escaños daban los sondeos a Alternativa Social de Valdemora?"
+    answer = check(Query(question, "es", "answer", question), _polls(),
+                   Reply("Alternativa Social de Valdemora ganaría con 25 escaños [1].", declined=False), LexicalSupport())
+    assert len(answer.disagreements) == 1
+    assert "25 escaños [1]" in answer.text and "21 escaños [2]" in answer.text
+    assert "8 escaños" not in answer.text and "27" not in answer.text and "22" not in answer.text
+
+
+def test_an_answer_giving_no_figure_is_told_the_one_dispute_its_passage_holds():
+    hits = [hit(1, f"{UNION} {COMPANY}", "El Observador Global", "2024-05-16")]
+    answer = check(Query(TURNOUT, "es", "answer", TURNOUT), hits,
+                   Reply("El sindicato y la empresa calcularon el seguimiento de forma distinta [1].", declined=False),
+                   LexicalSupport())
+    assert "82 % [1]" in answer.text and "57 % [1]" in answer.text and len(answer.disagreements) == 1
+    two = hit(1, f"{UNION} {COMPANY} Según el sindicato, 800 viajeros se quedaron en tierra en el Corredor Norte. "
+              "Según la operadora, fueron 300 viajeros en el Corredor Norte.", "El Observador Global", "2024-05-16")
+    assert disagreements("Hubo huelga en el Corredor Norte [1].", TURNOUT, [two]) == []  # two disputes: which one is asked is not known
