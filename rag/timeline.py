@@ -5,7 +5,8 @@ A line's date is the ISO day it starts with ("2024-05-13: ..."), as the timeline
 a passage it cites gives that day (its publication day, or the day and month in its text); else,
 and for a line without one, it is the publication day of the first passage it cites. Two lines are the same
 event when they give the same day and share at least half of their names and figures
-(`rag.anchors`); the longer wording is kept. Not handled: an event dated by a month or a year
+(`rag.anchors`); the longer wording is kept. A line of several sentences keeps its first: one
+event, one sentence, its markers after it. Not handled: an event dated by a month or a year
 only, and the same event given two different days by two outlets.
 """
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Sequence
+
+from index.language import split_sentences
 
 from .anchors import anchors
 from .cite import claim_text, cited_in
@@ -48,6 +51,7 @@ def events(text: str, hits: Sequence[Hit]) -> list[Event]:
         published = next((hits[n - 1].chunk.source.day for n in cited if hits[n - 1].chunk.source.day), "")
         day = m.group(1) if m and _dated(m.group(1), [hits[n - 1] for n in cited]) else published
         body = claim_text(line[m.end():] if m else line).strip(" -*•")
+        body = (split_sentences(body) or [body])[0]
         if body:
             out.append(Event(day, body, cited))
     return out

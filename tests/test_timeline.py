@@ -66,3 +66,11 @@ def test_a_timeline_the_model_declined_is_drawn_from_the_dated_passages_about_th
     assert answer.foreign == ["2024-05-14: La huelga del Corredor Norte comenzó el 13 de mayo con trenes parados."]  # to translate
     other = "How did the Velport ferry dispute develop?"
     assert check(Query(other, "en", "timeline", other), hits, Reply(), LexicalSupport()).abstained  # not about the story
+
+
+def test_a_line_of_several_sentences_keeps_its_first_with_the_line_s_markers():
+    reply = ("2024-05-03: Pay talks collapsed after seven hours. The union said a ballot would follow [2].\n"
+             "2024-05-22: The workers got a 4.5 % rise [5].")
+    text, _ = lay_out(reply, HITS)
+    assert text.splitlines() == ["2024-05-03: Pay talks collapsed after seven hours [1].",
+                                 "2024-05-22: The workers got a 4.5 % rise [2]."]
