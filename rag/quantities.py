@@ -157,15 +157,21 @@ _TIMES_WORDS = re.compile(r"\b(?:twice|thrice)\b", re.I)
 
 @lru_cache(maxsize=4096)
 def _as_digits(text: str, language: str) -> str:
-    """``text`` with numbers written in words turned into digits (unchanged where text2num cannot)."""
+    """``text`` with numbers written in words turned into digits (unchanged where text2num cannot).
+    A figure written in digits keeps its magnitude word ("2,3 millones" is not "2,3 1000000")."""
     if language == "en":
         text = _TIMES_WORDS.sub(lambda m: _TIMES_EN[m.group(0).lower()], text)
+    kept = [q.text for q in _scan(text) if not q.text.replace(".", "").replace(",", "").isdigit()]
+    masked = text
+    for i, written in enumerate(kept):
+        masked = masked.replace(written, f"\x00{i}\x00", 1)
     try:
         from text_to_num import alpha2digit
 
-        return alpha2digit(text, language if language in ("en", "es", "fr", "de", "it", "pt") else "en", threshold=2)
+        masked = alpha2digit(masked, language if language in ("en", "es", "fr", "de", "it", "pt") else "en", threshold=2)
     except Exception:  # text2num raises on some inputs and languages; the digits as written still count
         return text
+    return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], masked)
 
 
 def quantities(text: str, language: str | None = None) -> list[Quantity]:

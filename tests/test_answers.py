@@ -8,7 +8,7 @@ import pytest
 from index.language import foreign_words
 from index.types import Chunk, Source
 from rag.check import delivers, rescale, verify
-from rag.quantities import quantities, spoken, times
+from rag.quantities import counted, quantities, spoken, times
 from rag.support import LexicalSupport
 from rag.types import Hit
 from rag.understand.expects import expects
@@ -36,6 +36,12 @@ def test_quantities_are_read_with_their_magnitudes_units_and_separators():
     assert values("doce mil millones", "es") == [(12e9, "")]  # words, by text2num
     assert values("won 17-12 on 2024-05-16 at 0:40") == [(17, ""), (12, ""), (2024, ""), (16, "")]
     assert times("leaves at 12:40 a.m.") == times("0:40") == {(0, 40)} and times("41.20 pounds") == set()
+
+
+def test_a_figure_counted_keeps_its_magnitude_word_while_numbers_in_words_become_digits():
+    digits, found = counted("Las pérdidas son de 2,3 millones de euros al día y veinte mil personas esperan.", "es")
+    assert digits == "Las pérdidas son de 2,3 millones de euros al día y 20000 personas esperan."
+    assert [(q.value, word) for q, word in found] == [(2_300_000, ""), (20_000, "people")]
 
 
 def test_a_rounded_figure_matches_what_it_rounds_and_a_slipped_magnitude_is_told():
