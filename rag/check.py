@@ -79,6 +79,8 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
 
     if not sentences(checked):  # nothing in the answer is backed by its passages
         return withdrawn("withdrawn")
+    if not any(numbers for _, numbers in sentences(checked)):  # sentences without names or figures, none cited
+        return withdrawn("uncited")
     if query.kind == "answer" and not grounded(query, checked, hits):
         return withdrawn("not about the question")
     if query.kind == "answer" and query.expects == "number":

@@ -115,14 +115,15 @@ def without_markers(piece: str) -> str:
 
 
 def attribute(text: str, hits: Sequence[Hit], min_share: float = 0.5) -> str:
-    """Add a ``[n]`` to each sentence whose numbers and names mostly occur in passage ``n``."""
+    """Add a ``[n]`` to each sentence whose numbers and names mostly occur in passage ``n``; a
+    sentence whose only name is its first word is matched by that word."""
     passages = [anchors(hit.chunk.text) for hit in hits]
     out = []
     for sentence in sentence_pieces(text):
         if not sentence or sentence.isspace():
             out.append(sentence)
             continue
-        wanted = anchors(sentence.strip(), sentence=True)
+        wanted = anchors(sentence.strip(), sentence=True) or anchors(sentence.strip())  # "Ward recovered the ball."
         best, share = 0, 0.0
         for n, found in enumerate(passages, start=1):
             overlap = len(wanted & found) / len(wanted) if wanted else 0.0

@@ -133,6 +133,15 @@ def test_a_sentence_no_passage_backs_is_withdrawn_and_the_rest_kept(fake_archive
     assert answer.text == "Repairs at Velport cost 2 million euros [1]." and answer.repairs == ["magnitude"]
 
 
+def test_an_answer_with_no_citation_is_cited_by_its_first_word_or_withdrawn(fake_archive):
+    fake_archive.llm.reply = "Ferries resumed at noon."  # its only name starts the sentence
+    answer = fake_archive.ask("What happened to the ferries?")
+    assert not answer.abstained and answer.text == "Ferries resumed at noon [1]." and [c.article_id for c in answer.citations] == ["a1"]
+    fake_archive.llm.reply = "The service resumed after the storm, the harbour master said."  # nothing to tie it to a passage
+    answer = fake_archive.ask("What happened to the ferries?")
+    assert answer.abstained and answer.repairs == ["uncited"]
+
+
 def test_a_sentence_in_two_languages_is_translated_and_keeps_its_markers(tmp_path):
     from rag import Archive
 
