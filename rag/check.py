@@ -86,6 +86,8 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
     if query.kind == "answer" and query.expects == "number":
         if not on_point(checked, query.question, hits):
             return withdrawn("figure from another context")
+        if not counts_the_asked(checked, query.standalone or query.question, hits, query.language):
+            return withdrawn("figure of another count")
         closer = closer_figure(checked, query.question, hits, query.language)
         if closer != checked:
             (checked, cited), repairs = clean_markers(closer, len(hits)), [*repairs, "closer figure"]
@@ -252,6 +254,39 @@ def on_point(text: str, question: str, hits: Sequence[Hit], margin: float = FIGU
         best[language] = max(score, best.get(language, score))
     close = [q for s, score, language in scored if score >= best[language] - margin for q in quantities(s)]
     return any(f.matches(q) for f in figures for q in close)
+
+
+def _stem(word: str) -> str:
+    word = fold(word)
+    return word[:-2] if len(word) > 5 and word.endswith("es") else word[:-1] if len(word) > 4 and word.endswith("s") else word
+
+
+def counts_the_asked(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> bool:
+    """Whether the figures ``text`` gives count what the question counts ("What share of
+    conductors ...?"): False when a figure is stated in cited passages of the question's language
+    only in sentences that, with the sentence before each, never name the counted noun (78.6 %
+    of "union members", not of conductors). True when the question counts nothing named
+    (`counted_noun`), or a figure's sentences are all in another language: words are not
+    matched across languages. Not handled: a synonym ("staff" for "workers")."""
+    from .understand.expects import counted_noun
+
+    noun = counted_noun(question)
+    if not noun:
+        return True
+    stem = _stem(noun)
+    asked = {q.value for q in quantities(question)}
+    cited = sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
+    passages = [split_sentences(hits[n - 1].chunk.text) for n in cited if hits[n - 1].chunk.source.language == language]
+    for claim, numbers in sentences(text):
+        digits, figures = counted(claim, language)
+        for q, _ in figures:
+            if not numbers or q.value in asked or is_year(q) or is_day(q, digits):
+                continue
+            stating = [(p, i) for p in passages for i, s in enumerate(p) if any(q.matches(x) or x.matches(q) for x in quantities(s))]
+            if stating and not any(stem in {_stem(w) for w in re.findall(r"\w+", " ".join(p[max(0, i - 1):i + 1]))}
+                                   for p, i in stating):
+                return False
+    return True
 
 
 def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> str:

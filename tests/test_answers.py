@@ -7,10 +7,10 @@ import pytest
 
 from index.language import foreign_words
 from index.types import Chunk, Source
-from rag.check import delivers, rescale, verify
+from rag.check import check, delivers, rescale, verify
 from rag.quantities import counted, quantities, spoken, times
 from rag.support import LexicalSupport
-from rag.types import Hit
+from rag.types import Hit, Query, Reply
 from rag.understand.expects import expects
 from tests.conftest import write_jsonl
 from tests.fakes import FakeEmbedder, FakeLLM
@@ -140,6 +140,28 @@ def test_an_answer_with_no_citation_is_cited_by_its_first_word_or_withdrawn(fake
     fake_archive.llm.reply = "The service resumed after the storm, the harbour master said."  # nothing to tie it to a passage
     answer = fake_archive.ask("What happened to the ferries?")
     assert answer.abstained and answer.repairs == ["uncited"]
+
+
+def test_a_share_of_another_group_does_not_answer_what_share_of_the_asked_one():
+    from datetime import datetime
+
+    from rag.understand.expects import counted_noun
+
+    def hit(n, text):
+        source = Source("Deal ratified", "Northern Ledger", "https://x/1", datetime(2024, 5, 31), "en")
+        return Hit(Chunk(f"c{n}", f"a{n}", text, 0, source), 1.0, n, evidence=tuple((s, 0.9) for s in text.split(". ")))
+
+    assert counted_noun("What share of conductors voted for the deal?") == "conductors"
+    assert counted_noun("¿Cuántos escaños daban las encuestas?") == "escaños"
+    assert counted_noun("How many people fled?") == counted_noun("What share of the Harwick Rovers members voted?") == ""
+    members = hit(1, "Union members ratified the deal, with 78.6 percent voting in favour. The union has 3,200 drivers and conductors.")
+    question = "What share of conductors voted in favour of the deal?"
+    reply = Reply("78.6 percent of conductors voted in favour [1].", declined=False)
+    answer = check(Query(question, "en", "answer", question, expects="number"), [members], reply, LexicalSupport())
+    assert answer.abstained and answer.repairs[-1] == "figure of another count"
+    drivers = hit(1, "Of the line's conductors, 61 percent voted in favour of the deal.")
+    reply = Reply("61 percent of conductors voted in favour [1].", declined=False)
+    assert not check(Query(question, "en", "answer", question, expects="number"), [drivers], reply, LexicalSupport()).abstained
 
 
 def test_a_sentence_in_two_languages_is_translated_and_keeps_its_markers(tmp_path):

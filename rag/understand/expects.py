@@ -23,6 +23,20 @@ _PATTERNS = (
              r"plan|ley)\b|\bcu[aá]l(?:es)? (?:es|fue|era|son|fueron) (?:el|la|los|las) (?:nombre|empresa)\b"),
 )
 _COMPILED = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in _PATTERNS)
+_COUNTED = re.compile(r"\bhow many\s+(?:more\s+|of\s+the\s+)?(?P<a>[^\W\d_]+)|\bcu[aá]nt[oa]s\s+(?:m[aá]s\s+)?(?P<b>[^\W\d_]+)|"
+                      r"\bwhat (?:percentage|share|proportion|number) of (?:the |all |its |their )?(?P<c>[^\W\d_]+)|"
+                      r"\bqu[eé] (?:porcentaje|proporci[oó]n|n[uú]mero|parte) de (?:los |las |sus )?(?P<d>[^\W\d_]+)", re.I)
+# Counts of anyone, and what a share is measured in ("what share of the votes"), restrict nothing.
+_ANY_ONE = {"people", "persons", "personas", "gente", "times", "veces", "votes", "vote", "votos", "voto"}
+
+
+def counted_noun(question: str) -> str:
+    """What a question counts: "conductors" in "What share of conductors voted ...?", "escaños" in
+    "¿Cuántos escaños ...?"; "" when it counts nothing named, anyone ("how many people"), or the
+    first word after is a name."""
+    m = _COUNTED.search(question)
+    word = next((g for g in m.groups() if g), "") if m else ""
+    return "" if word.lower() in _ANY_ONE or word[:1].isupper() else word.lower()  # a name ("Harwick Rovers members") is no noun
 
 
 def expects(question: str) -> str | None:
