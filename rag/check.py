@@ -27,6 +27,7 @@ from .quantities import counted, days, is_day, is_year, ordinals, quantities, sp
 from .support import Support
 from .timeline import from_passages, lay_out, undated
 from .types import Answer, Correction, Disagreement, Hit, Query, Reply
+from .understand.expects import counted_noun
 
 FIGURE_MARGIN = 0.035  # a figure answering "how many" comes from a sentence this close to the question's best one
 FIGURE_LEAD = 0.01  # ... and gives way to another count of the same thing from a sentence this much closer
@@ -77,9 +78,10 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
         return Answer(query.question, abstention(query.language), abstained=True, guess=text, unsupported=weak,
                       closest=closest(hits), repairs=[*repairs, why], **base)
 
-    if not sentences(checked):  # nothing in the answer is backed by its passages
+    said = sentences(checked)
+    if not said:  # nothing in the answer is backed by its passages
         return withdrawn("withdrawn")
-    if not any(numbers for _, numbers in sentences(checked)):  # sentences without names or figures, none cited
+    if not any(numbers for _, numbers in said):  # sentences without names or figures, none cited
         return withdrawn("uncited")
     if query.kind == "answer" and not grounded(query, checked, hits):
         return withdrawn("not about the question")
@@ -268,23 +270,32 @@ def counts_the_asked(text: str, question: str, hits: Sequence[Hit], language: st
     of "union members", not of conductors). True when the question counts nothing named
     (`counted_noun`), or a figure's sentences are all in another language: words are not
     matched across languages. Not handled: a synonym ("staff" for "workers")."""
-    from .understand.expects import counted_noun
-
     noun = counted_noun(question)
     if not noun:
         return True
     stem = _stem(noun)
     asked = {q.value for q in quantities(question)}
-    cited = sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
-    passages = [split_sentences(hits[n - 1].chunk.text) for n in cited if hits[n - 1].chunk.source.language == language]
-    for claim, numbers in sentences(text):
+    said = sentences(text)
+    cited = sorted({n for _, ns in said for n in ns if 1 <= n <= len(hits)})
+    # Each sentence of the cited passages in the question's language: its figures, and whether it
+    # or the sentence before it names the counted noun.
+    scanned = []
+    for n in cited:
+        if hits[n - 1].chunk.source.language != language:
+            continue
+        passage = split_sentences(hits[n - 1].chunk.text)
+        stems = [{_stem(w) for w in re.findall(r"\w+", s)} for s in passage]
+        for i, s in enumerate(passage):
+            scanned.append((quantities(s), stem in stems[i] or (i > 0 and stem in stems[i - 1])))
+    for claim, numbers in said:
+        if not numbers:
+            continue
         digits, figures = counted(claim, language)
         for q, _ in figures:
-            if not numbers or q.value in asked or is_year(q) or is_day(q, digits):
+            if q.value in asked or is_year(q) or is_day(q, digits):
                 continue
-            stating = [(p, i) for p in passages for i, s in enumerate(p) if any(q.matches(x) or x.matches(q) for x in quantities(s))]
-            if stating and not any(stem in {_stem(w) for w in re.findall(r"\w+", " ".join(p[max(0, i - 1):i + 1]))}
-                                   for p, i in stating):
+            ties = [tied for found, tied in scanned if any(q.matches(x) or x.matches(q) for x in found)]
+            if ties and not any(ties):
                 return False
     return True
 

@@ -278,8 +278,8 @@ def _value(side: Side, hits: Sequence[Hit], language: str, about: str = "") -> s
     """The side's figure in ``language``: as written when its passage is in it, with the word
     ``about`` as the passage writes it after the figure ("25 escaños"); else with that language's thousands separator
     ("2,400" is "2.400" in Spanish, as the archive writes it) and without the word."""
-    text = hits[side.passage - 1].chunk.text
     if hits[side.passage - 1].chunk.source.language in (language, ""):
+        text = hits[side.passage - 1].chunk.text
         m = about and re.search(rf"(?<![\d.,]){re.escape(side.value)}\s+({re.escape(about)}\w*)", text, re.I)
         return f"{side.value} {m.group(1)}" if m else side.value
     q = quantities(side.value)[0]
