@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import combinations
 from typing import Sequence
 
 from index.language import (ALL_ARTICLES, ALL_FUNCTION_WORDS, FIGURE_VERBS, SOURCE_BEFORE, SPEECH_VERBS,
@@ -219,16 +220,18 @@ def disagreements(text: str, question: str, hits: Sequence[Hit], margin: float =
 
 
 def _untold(text: str, stated: Sequence[Statement]) -> list[Disagreement]:
-    """The one dispute among the figures of the passages ``text`` cites, when it holds just one."""
+    """The one dispute that a figure of the passages ``text`` cites takes a side in, when there is
+    just one; the cited side first."""
     cited = {n for _, ns in sentences(text) for n in ns}
-    pairs = {}
-    for a in stated:
-        for b in stated:
-            if a.passage in cited and (a.passage, a.sentence) <= (b.passage, b.sentence) and dispute(a, b):
-                pairs[(a.key, a.quantity.value, b.quantity.value)] = (a, b)
-    if len({(k, frozenset((x, y))) for k, x, y in pairs}) != 1:
+    found: dict[tuple, tuple[Statement, Statement]] = {}
+    for a, b in combinations(stated, 2):
+        if a.passage not in cited:
+            a, b = b, a
+        if a.passage in cited and dispute(a, b):
+            found.setdefault((a.key, frozenset((a.quantity.value, b.quantity.value))), (a, b))
+    if len(found) != 1:
         return []
-    a, b = next(iter(pairs.values()))
+    [(a, b)] = found.values()
     return [Disagreement(a.key, (_side(a), _side(b)))]
 
 

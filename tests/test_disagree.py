@@ -183,3 +183,9 @@ def test_an_answer_giving_no_figure_is_told_the_one_dispute_its_passage_holds():
     two = hit(1, f"{UNION} {COMPANY} Según el sindicato, 800 viajeros se quedaron en tierra en el Corredor Norte. "
               "Según la operadora, fueron 300 viajeros en el Corredor Norte.", "El Observador Global", "2024-05-16")
     assert disagreements("Hubo huelga en el Corredor Norte [1].", TURNOUT, [two]) == []  # two disputes: which one is asked is not known
+
+
+def test_an_answer_giving_no_figure_is_told_a_dispute_whose_other_side_is_in_an_earlier_passage():
+    hits = [hit(1, COMPANY, "Diario del Sur", "2024-05-16"), hit(2, UNION, "El Observador Global", "2024-05-16")]
+    found = disagreements("El sindicato y la empresa calcularon el seguimiento de forma distinta [2].", TURNOUT, hits)
+    assert [(s.value, s.passage) for s in found[0].sides] == [("82 %", 2), ("57 %", 1)]  # the cited passage's side first
