@@ -189,3 +189,10 @@ def test_an_answer_giving_no_figure_is_told_a_dispute_whose_other_side_is_in_an_
     hits = [hit(1, COMPANY, "Diario del Sur", "2024-05-16"), hit(2, UNION, "El Observador Global", "2024-05-16")]
     found = disagreements("El sindicato y la empresa calcularon el seguimiento de forma distinta [2].", TURNOUT, hits)
     assert [(s.value, s.passage) for s in found[0].sides] == [("82 %", 2), ("57 %", 1)]  # the cited passage's side first
+
+
+def test_a_day_in_the_answer_is_not_taken_for_the_other_side_s_figure():
+    question = "¿Cuántos escaños daban los sondeos a Alternativa Social de Valdemora?"
+    found = disagreements("Alternativa Social de Valdemora ganaría con 25 escaños [1].", question, _polls())
+    text = state_sides("Alternativa Social de Valdemora ganaría el 21 de abril con 25 escaños [1].", found, _polls(), "es")
+    assert text.endswith("la encuesta de Demoscopia Mediterránea, 21 escaños [2].")
