@@ -21,6 +21,7 @@ from collections import Counter, OrderedDict
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -41,6 +42,7 @@ from . import models
 from .asof import later, published_after, published_by
 from .check import check
 from .cite import citations
+from .disagree import FURTHER_PASSAGES
 from .generate import generate
 from .llm import LLM, LlamaCppLLM, OpenAILLM
 from .pack import condense, fit, keep
@@ -369,7 +371,8 @@ class Archive:
         else:
             messages, hits = build_messages(query, new, self.prompts_dir), new
         reply = (yield from generate(self.llm, messages)) if hits else Reply()
-        answer = check(query, hits, reply, self.support)
+        further = partial(self.retriever.retrieve, query, (top_k or self.retriever.top_k) + FURTHER_PASSAGES, per_article=1)
+        answer = check(query, hits, reply, self.support, further)
         if answer.abstained and reply.declined:
             yield answer.text
         if answer.foreign:  # sentences written partly in the passages' language are translated

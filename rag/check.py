@@ -8,21 +8,21 @@ withdrawn: the archive does not answer the question. A figure a passage says was
 replaced by the right one, and the change told (`rag.correct`). What a sentence
 claims beyond its names and numbers (a verb, a negation, who said what) is the judge's to see;
 the default lexical one does not. Figures its passages dispute are stated from both sides
-(`rag.disagree`).
+(`rag.disagree`), the other side also from a passage ranked just after those read.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, split_sentences
 
 from .anchors import acronyms, anchors, findable
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
 from .correct import corrections, supersede
-from .disagree import disagreements, state_sides
+from .disagree import disagreements, further_side, state_sides
 from .quantities import counted, days, is_day, is_year, ordinals, quantities, spoken, times
 from .support import Support
 from .timeline import from_passages, lay_out, undated
@@ -47,14 +47,16 @@ def abstention(language: str) -> str:
     return ABSTAIN.get(language, ABSTAIN["en"])
 
 
-def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> Answer:
+def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support,
+          further: Callable[[], Sequence[Hit]] | None = None) -> Answer:
     """The `Answer` to ``query`` that ``reply`` gives, its citations checked against ``hits``.
 
     Each sentence is checked (`verify`); those no passage backs are withdrawn. What is left must
     hold what the question asks for (`delivers`: a number for "how many", a name for "who"), or
     the answer abstains, keeping what it withdrew as ``guess``. Sentences in another language than
     the question's are listed in ``Answer.foreign`` for the caller to repair (`rag.repair`).
-    Timings and other outlets' copies of the cited articles are the caller's to add.
+    ``further`` gives the passages ranked after ``hits``, searched only for the other side of a
+    disputed figure the answer gives (the passage that has it is appended to the answer's). Timings and other outlets' copies of the cited articles are the caller's to add.
     """
     widened = query.filters != query.explicit and any(not query.filters.admits(h.chunk.source) for h in hits)
     base = dict(hits=list(hits), searched=query.search, usage=reply.usage, widened=widened)
@@ -109,6 +111,12 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support) -> 
         if revised != checked:
             (checked, cited), repairs = clean_markers(revised, len(hits)), [*repairs, "corrected"]
     disputed = disagreements(checked, query.question, hits) if query.kind == "answer" else []
+    if not disputed and further is not None and query.kind == "answer":
+        found, more = further_side(checked, query.question, hits, further)
+        found = [d for d in found if not any(_revision_of(d, c) for c in corrected)]
+        if found:
+            disputed, hits = found, more
+            base["hits"] = hits
     disputed = [d for d in disputed if not any(_revision_of(d, c) for c in corrected)]
     sided = state_sides(checked, disputed, hits, query.language)
     if sided != checked:

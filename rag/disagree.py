@@ -16,7 +16,9 @@ of its paragraph that gives a figure of the same thing ("Según la encuesta de S
 ganaría con 25 escaños. UV quedaría segunda con 22 escaños."). Two figures are of the same
 subject only when their sentences name the same of the question's names: a poll's seats for the
 party asked about, not for the others beside it. An answer that gives no figure at all, while
-a passage it cites holds one dispute, is told that one.
+a passage it cites holds one dispute, is told that one. The other side of a figure the answer gives
+may come from a passage ranked just after those the model read (`further_side`): that passage is
+then appended to the answer's and cited; the answer's own side always comes from a passage it read.
 
 Not handled: a figure whose counted word differs between the sides (a synonym, "evacuees"
 against "people"); a speaker named by a pronoun or in another paragraph; a subject named by a
@@ -27,10 +29,10 @@ one without a revision word; dates (only quantities are compared).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import combinations
-from typing import Sequence
+from typing import Callable, Sequence
 
 from index.language import (ALL_ARTICLES, ALL_FUNCTION_WORDS, FIGURE_VERBS, SOURCE_BEFORE, SPEECH_VERBS,
                             THOUSANDS_SEPARATORS, fold, split_sentences)
@@ -44,6 +46,7 @@ from .types import Disagreement, Hit, Side
 DISPUTE_MARGIN = 0.05  # a side's sentence is this close to the best one of its language (similarity to the question)
 DISPUTE_DAYS = 7  # attributed sides published this many days apart at most (a week of polls)
 SPEAKER_WORDS = 10  # a speaker is at most this many words long
+FURTHER_PASSAGES = 4  # how many passages ranked after those read are searched for a figure's other side
 
 # The sentence appended to an answer that gives one side: both sides, each with its passage's marker.
 BOTH_SIDES = {
@@ -193,9 +196,11 @@ def _within(a: str, b: str, most: int) -> bool:
     return abs(date.fromisoformat(a) - date.fromisoformat(b)) <= timedelta(days=most)
 
 
-def disagreements(text: str, question: str, hits: Sequence[Hit], margin: float = DISPUTE_MARGIN) -> list[Disagreement]:
+def disagreements(text: str, question: str, hits: Sequence[Hit], margin: float = DISPUTE_MARGIN,
+                  read: int | None = None) -> list[Disagreement]:
     """The disagreements that a cited figure of ``text`` (an answer to ``question``) takes a side in:
-    that figure's statement first, the one rival value second."""
+    that figure's statement first, the one rival value second. With ``read``, only the first
+    ``read`` passages (those the answer was written from) give the answer's side."""
     stated = statements(question, hits, margin)
     if not stated:
         return []
@@ -204,7 +209,7 @@ def disagreements(text: str, question: str, hits: Sequence[Hit], margin: float =
     seen: set[str] = set()
     for figure in figures:
         own = [s for s in stated if s.key not in seen and (not figure.unit or figure.unit == s.quantity.unit)
-               and (figure.matches(s.quantity) or s.quantity.matches(figure))]
+               and (figure.matches(s.quantity) or s.quantity.matches(figure)) and (read is None or s.passage <= read)]
         for mine in own:
             rivals = [s for s in stated if dispute(mine, s)]
             values = {s.quantity.value for s in rivals}
@@ -217,6 +222,28 @@ def disagreements(text: str, question: str, hits: Sequence[Hit], margin: float =
     if not figures:
         out = _untold(text, stated)
     return out
+
+
+def further_side(text: str, question: str, hits: Sequence[Hit], further: Callable[[], Sequence[Hit]],
+                 margin: float = DISPUTE_MARGIN) -> tuple[list[Disagreement], list[Hit]]:
+    """The disagreements whose other side is in a passage ranked after ``hits`` (``further()``,
+    searched only when a cited figure of ``text`` is a side), and ``hits`` with those passages
+    appended, numbered after them. An answer read four passages; a rival poll ranked sixth is still
+    a rival worth telling. Empty, and ``hits`` as they are, when there is none."""
+    figures = [q for claim, cited in sentences(text) if cited for q in quantities(claim)]
+    if not figures or not statements(question, hits, margin):
+        return [], list(hits)
+    held = {h.chunk.id for h in hits}
+    more = [h for h in further() if h.chunk.id not in held]
+    found = [d for d in disagreements(text, question, [*hits, *more], margin, read=len(hits))
+             if any(side.passage > len(hits) for side in d.sides)]
+    used = sorted({side.passage for d in found for side in d.sides if side.passage > len(hits)})
+    number = {old: len(hits) + i for i, old in enumerate(used, start=1)}
+    appended = [Hit(more[old - len(hits) - 1].chunk, more[old - len(hits) - 1].score, number[old],
+                    evidence=more[old - len(hits) - 1].evidence) for old in used]
+    found = [replace(d, sides=tuple(replace(side, passage=number.get(side.passage, side.passage)) for side in d.sides))
+             for d in found]
+    return found, [*hits, *appended]
 
 
 def _untold(text: str, stated: Sequence[Statement]) -> list[Disagreement]:
@@ -253,10 +280,19 @@ def state_sides(text: str, found: Sequence[Disagreement], hits: Sequence[Hit], l
         if rival and any(q.matches(rival[0]) or rival[0].matches(q) for q in stated):
             continue  # the answer already gives both
         about = d.about if all(hits[s.passage - 1].chunk.source.language in (language, "") for s in d.sides) else ""
-        out = out.rstrip() + " " + template.format(
+        out = _ended(out) + " " + template.format(
             a=_label(a, hits, language), va=_value(a, hits, language, about), ma=f"[{a.passage}]",
             b=_label(b, hits, language), vb=_value(b, hits, language, about), mb=f"[{b.passage}]")
     return out
+
+
+_ENDED = re.compile(r"[.!?…»”\"]\s*(?:\[\d+\]\s*)*$")
+
+
+def _ended(text: str) -> str:
+    """``text`` ending its last sentence: "27 escaños [1]" gets its full stop before a sentence is added."""
+    text = text.rstrip()
+    return text if not text or _ENDED.search(text) else text + "."
 
 
 _NAME = re.compile(r"[A-ZÁÉÍÓÚÑ][\w’'-]*(?:\s+(?:(?:de|del|la|las|los|of|the)\s+)*[A-ZÁÉÍÓÚÑ][\w’'-]*)*")

@@ -142,15 +142,15 @@ class Retriever:
         with self._opening:
             self._keep(updated[0])
 
-    def retrieve(self, query: Query, top_k: int | None = None) -> list[Hit]:
-        """The passages for an understood question.
+    def retrieve(self, query: Query, top_k: int | None = None, per_article: int | None = None) -> list[Hit]:
+        """The passages for an understood question, at most ``per_article`` of one article (default: the retriever's).
 
         Searched within the user's filters, and also within the filters read from the question
         and within each outlet it names (see the module's docstring). A timeline takes more
         passages, one per article, oldest first.
         """
         timeline = query.kind == "timeline"
-        k, per_article = (max(top_k or self.top_k, TIMELINE_PASSAGES), 1) if timeline else (top_k, None)
+        k, per_article = (max(top_k or self.top_k, TIMELINE_PASSAGES), 1) if timeline else (top_k, per_article)
         read = query.filters != query.explicit
         within = query.filters
         named = [o for o in query.outlets if not query.explicit.sources and (not read or within.sources and o not in within.sources)]

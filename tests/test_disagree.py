@@ -4,7 +4,7 @@ from datetime import datetime
 
 from index.types import Chunk, Source
 from rag.check import check
-from rag.disagree import disagreements, same_speaker, speaker, state_sides
+from rag.disagree import disagreements, further_side, same_speaker, speaker, state_sides
 from rag.support import LexicalSupport
 from rag.types import Hit, Query, Reply
 
@@ -196,3 +196,38 @@ def test_a_day_in_the_answer_is_not_taken_for_the_other_side_s_figure():
     found = disagreements("Alternativa Social de Valdemora ganaría con 25 escaños [1].", question, _polls())
     text = state_sides("Alternativa Social de Valdemora ganaría el 21 de abril con 25 escaños [1].", found, _polls(), "es")
     assert text.endswith("la encuesta de Demoscopia Mediterránea, 21 escaños [2].")
+
+
+DEMOSCOPIA = "Según la encuesta de Demoscopia Mediterránea para Crónica Levantina, Unión Valdemorana ganaría las elecciones con 27 escaños."
+SONDEA = "Según la encuesta de Sondea Valle para La Voz del Valle, Unión Valdemorana quedaría segunda con 22 escaños."
+RESULTS = "Unión Valdemorana obtuvo 24 escaños en las elecciones."
+POLLED_SEATS = "¿Cuántos escaños daban las encuestas a Unión Valdemorana?"
+
+
+def test_the_other_side_of_a_figure_is_found_in_a_passage_ranked_after_those_read():
+    read = [hit(1, DEMOSCOPIA, "Crónica Levantina", "2024-04-05"), hit(2, RESULTS, "Diario del Sur", "2024-04-22")]
+    asked = []
+
+    def further():
+        asked.append(True)
+        return [read[1], hit(3, RESULTS + " Tierra Valdemorana logró 4 escaños.", "Diario del Sur", "2024-05-14"),
+                hit(4, SONDEA, "La Voz del Valle", "2024-04-11")]
+
+    answer = check(Query(POLLED_SEATS, "es", "answer", POLLED_SEATS), read, Reply("27 escaños [1]", declined=False), LexicalSupport(), further)
+    assert asked and len(answer.hits) == 3 and answer.hits[2].chunk.text == SONDEA and answer.hits[2].rank == 3
+    assert answer.text.startswith("27 escaños [1]. Las fuentes no coinciden:") and "22 escaños [3]" in answer.text
+    assert [(s.value, s.passage) for s in answer.disagreements[0].sides] == [("27", 1), ("22", 3)]
+    assert [c.n for c in answer.citations] == [1, 3]
+
+
+def test_further_passages_are_not_searched_for_an_answer_without_a_figure_and_never_give_its_side():
+    read = [hit(1, DEMOSCOPIA, "Crónica Levantina", "2024-04-05")]
+
+    def further():
+        raise AssertionError("searched")
+
+    assert further_side("Unión Valdemorana ganaría las elecciones [1].", POLLED_SEATS, read, further) == ([], read)
+    rivals = [hit(2, DEMOSCOPIA, "Crónica Levantina", "2024-04-05"), hit(3, SONDEA, "La Voz del Valle", "2024-04-11")]
+    found, hits = further_side("27 escaños [1].", POLLED_SEATS, [hit(1, RESULTS, "Diario del Sur", "2024-04-22")], lambda: rivals)
+    assert found == [] and len(hits) == 1  # the answer's 27 is not a side taken from a passage it did not read
+    assert disagreements("27 escaños [1].", POLLED_SEATS, [hit(1, RESULTS, "Diario del Sur", "2024-04-22"), *rivals])

@@ -297,6 +297,24 @@ def test_expressions_are_cut_from_the_question():
     assert read_filters("Who won the election in 2023?", AS_OF, OUTLETS)[0] == "Who won the election?"
 
 
+@pytest.mark.parametrize("question, since, until", [
+    ("¿Cuántos escaños daban las encuestas antes de las elecciones del 21 de abril de 2024?", None, day(2024, 4, 21)),
+    ("What did the mayor say before the vote on 21 April?", None, day(2024, 4, 21)),
+    ("What did the mayor say after the vote of 21 April?", day(2024, 4, 22), None),
+    ("¿Qué dijo el ministro antes de que el congreso votara el 3 de mayo?", None, day(2024, 5, 3)),
+    ("Who led the polls before the election in 2024?", day(2024, 1, 1), day(2025, 1, 1)),  # only a day bounds an event
+    ("What was said after the strike and before the vote on 3 May?", None, day(2024, 5, 3)),
+    ("Before the storm, on 3 May, what did the mayor say?", day(2024, 5, 3), day(2024, 5, 4)),
+])
+def test_a_day_named_after_an_event_bounds_the_window_as_before_or_after_says(question, since, until):
+    assert window(question) == (since, until)
+
+
+def test_an_event_s_name_stays_in_the_question_when_its_day_is_cut():
+    text, _ = read_filters("¿Cuántos escaños daban las encuestas antes de las elecciones del 21 de abril de 2024?", AS_OF, OUTLETS)
+    assert text == "¿Cuántos escaños daban las encuestas antes de las elecciones?"
+
+
 def test_question_is_kept_when_nothing_meaningful_would_remain():
     for question in ("What happened yesterday?", "¿Qué pasó hoy?", "Noticias de ayer", "What's new since June?"):
         text, filters = read_filters(question, AS_OF, OUTLETS)

@@ -20,7 +20,9 @@ Portuguese months are lower-case ("Mars 2020" is a rover), French "hier" is Germ
 Not handled: weekday names, weekends, parts of a period ("early June"), numeric dates other than ISO, ranges
 sharing a month ("del 1 al 15 de junio"), month abbreviations without a day or outside English, and a German
 year before a verb when the question does not look German by its function words ("Was ist im Jahr 2023
-passiert?": "was" is English too). A date is always taken as the publication window.
+passiert?": "was" is English too). A date is always taken as the publication window; a day that dates an
+event named after "before" or "after" ("antes de las elecciones del 21 de abril") bounds it on that side,
+and the event's name stays in the question.
 
 Any as_of is read, from year 1 to 9999: an expression whose window would fall outside the dates Python can
 hold is not read ("this year" in 9999), and a bound past them is left open (`later`).
@@ -286,6 +288,7 @@ class _Grammar(NamedTuple):
     ranges: tuple[_Range, ...]
     year_list: re.Pattern[str]  # after a year: more numbers ("1961, 2000 y 2001"): facts, not a window
     nowadays: re.Pattern[str]
+    conjunctions: frozenset[str]  # end an event's name ("after the strike and before the vote on 3 May")
 
 
 class _Nouns(NamedTuple):
@@ -298,6 +301,9 @@ class _Nouns(NamedTuple):
 _ANY = frozenset({"rel", "day", "month", "year"})
 _KINDS = {"on": frozenset({"day"}), "in month": frozenset({"month"}), "of": frozenset({"rel"})}
 _BOUNDS = {"on": "in", "in month": "in", "of": "in"}
+_EVENT_ACTIONS = ("before", "after")
+EVENT_WORDS = 4  # at most this many words name the event between "before" and its day
+_EVENT_WORD = re.compile(r"([^\W\d_]+)\s+")
 _NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
 _WORD = re.compile(r"\w+")
 _WORD_START = re.compile(r"(?<!\w)\w")
@@ -421,10 +427,11 @@ def _grammar() -> _Grammar:
     )
     ranges = tuple(_Range(re.compile(rf"\b{_words_regex(opening)}", _I), re.compile(rf"\s+{_words_regex(joining)}", _I), _speakers(lang))
                    for lang in languages for opening, joining in _RANGES[lang])
-    conjunctions = _alternation({c for lang in languages for c in CONJUNCTIONS[lang]})
-    year_list = re.compile(rf"\s*(?:[,;]|\s(?:{conjunctions})\b)\s*\d", _I)
+    conjunctions = frozenset(_folded(c) for lang in languages for c in CONJUNCTIONS[lang])
+    year_list = re.compile(rf"\s*(?:[,;]|\s(?:{_alternation(conjunctions)})\b)\s*\d", _I)
     nowadays = "|".join(_WORDS[lang].nowadays for lang in languages if _WORDS[lang].nowadays)
-    return _Grammar(tuple(values), months, operators, ranges, year_list, re.compile(rf"\b(?:{_apostrophes(nowadays)})\b", _I))
+    return _Grammar(tuple(values), months, operators, ranges, year_list, re.compile(rf"\b(?:{_apostrophes(nowadays)})\b", _I),
+                    conjunctions)
 
 
 @lru_cache(maxsize=8)
@@ -551,9 +558,30 @@ def _time_at(text: str, pos: int, ctx: _Context) -> _Time | None:
         value = m and _value_at(text, m.end(), ctx, op.kinds, op.languages)
         if value and _year_ends_well(text, value, ctx):
             found.append(_Time(pos, value.end, *_bounds(op.action, value.span)))
+        elif m and op.action in _EVENT_ACTIONS and (event := _event_day(text, m.end(), ctx, op.languages)):
+            day_at, value = event  # the event's name stays in the question: only its day is cut
+            found.append(_Time(day_at, value.end, *_bounds(op.action, value.span)))
     for between in ctx.grammar.ranges:
         found.append(_range_at(text, pos, ctx, between))
     return max((t for t in found if t), key=lambda t: t.end, default=None)
+
+
+def _event_day(text: str, pos: int, ctx: _Context, languages: frozenset[str]) -> tuple[int, _Value] | None:
+    """The day of an event named after "before" or "after" ("before the vote on 21 April", "antes de
+    las elecciones del 21 de abril"): up to `EVENT_WORDS` words without a comma or a conjunction,
+    then a word that puts a day after a noun ("on", "of", "del") and the day, which is returned with
+    where that word starts. Only a day: "before the election in 2024" is not before 2024."""
+    for _ in range(EVENT_WORDS):
+        word = _EVENT_WORD.match(text, pos)
+        if not word or word[1].lower() in ctx.grammar.conjunctions:
+            return None
+        pos = word.end()
+        for op in ctx.grammar.operators:
+            on = op.kinds == _KINDS["on"] and op.languages & languages and op.regex.match(text, pos)
+            value = on and _value_at(text, on.end(), ctx, op.kinds, op.languages)
+            if value:
+                return on.start(), value
+    return None
 
 
 def _range_at(text: str, pos: int, ctx: _Context, between: _Range) -> _Time | None:
