@@ -227,7 +227,7 @@ def disagreements(text: str, question: str, hits: Sequence[Hit], margin: float =
 def further_side(text: str, question: str, hits: Sequence[Hit], further: Callable[[], Sequence[Hit]],
                  margin: float = DISPUTE_MARGIN) -> tuple[list[Disagreement], list[Hit]]:
     """The disagreements whose other side is in a passage ranked after ``hits`` (``further()``,
-    searched only when a cited figure of ``text`` is a side), and ``hits`` with those passages
+    searched only when ``text`` cites a figure and ``hits`` hold figures that may be sides), and ``hits`` with those passages
     appended, numbered after them. An answer read four passages; a rival poll ranked sixth is still
     a rival worth telling. Empty, and ``hits`` as they are, when there is none."""
     figures = [q for claim, cited in sentences(text) if cited for q in quantities(claim)]
@@ -239,8 +239,7 @@ def further_side(text: str, question: str, hits: Sequence[Hit], further: Callabl
              if any(side.passage > len(hits) for side in d.sides)]
     used = sorted({side.passage for d in found for side in d.sides if side.passage > len(hits)})
     number = {old: len(hits) + i for i, old in enumerate(used, start=1)}
-    appended = [Hit(more[old - len(hits) - 1].chunk, more[old - len(hits) - 1].score, number[old],
-                    evidence=more[old - len(hits) - 1].evidence) for old in used]
+    appended = [replace(more[old - len(hits) - 1], rank=number[old]) for old in used]
     found = [replace(d, sides=tuple(replace(side, passage=number.get(side.passage, side.passage)) for side in d.sides))
              for d in found]
     return found, [*hits, *appended]
