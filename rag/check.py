@@ -56,7 +56,8 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support,
     the answer abstains, keeping what it withdrew as ``guess``. Sentences in another language than
     the question's are listed in ``Answer.foreign`` for the caller to repair (`rag.repair`).
     ``further`` gives the passages ranked after ``hits``, searched only for the other side of a
-    disputed figure the answer gives (the passage that has it is appended to the answer's). Timings and other outlets' copies of the cited articles are the caller's to add.
+    disputed figure the answer gives (the passage that has it is appended to the answer's).
+    Timings and other outlets' copies of the cited articles are the caller's to add.
     """
     widened = query.filters != query.explicit and any(not query.filters.admits(h.chunk.source) for h in hits)
     base = dict(hits=list(hits), searched=query.search, usage=reply.usage, widened=widened)
@@ -110,14 +111,12 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support,
         revised, corrected = supersede(checked, corrections(hits), hits, query.language)
         if revised != checked:
             (checked, cited), repairs = clean_markers(revised, len(hits)), [*repairs, "corrected"]
-    disputed = disagreements(checked, query.question, hits) if query.kind == "answer" else []
+    disputed, more = (disagreements(checked, query.question, hits) if query.kind == "answer" else []), hits
     if not disputed and further is not None and query.kind == "answer":
-        found, more = further_side(checked, query.question, hits, further)
-        found = [d for d in found if not any(_revision_of(d, c) for c in corrected)]
-        if found:
-            disputed, hits = found, more
-            base["hits"] = hits
+        disputed, more = further_side(checked, query.question, hits, further)
     disputed = [d for d in disputed if not any(_revision_of(d, c) for c in corrected)]
+    if disputed:  # ``more`` holds the passage of a side found after those read
+        hits = base["hits"] = list(more)
     sided = state_sides(checked, disputed, hits, query.language)
     if sided != checked:
         (checked, cited), repairs = clean_markers(sided, len(hits)), [*repairs, "both sides"]

@@ -231,3 +231,21 @@ def test_further_passages_are_not_searched_for_an_answer_without_a_figure_and_ne
     found, hits = further_side("27 escaños [1].", POLLED_SEATS, [hit(1, RESULTS, "Diario del Sur", "2024-04-22")], lambda: rivals)
     assert found == [] and len(hits) == 1  # the answer's 27 is not a side taken from a passage it did not read
     assert disagreements("27 escaños [1].", POLLED_SEATS, [hit(1, RESULTS, "Diario del Sur", "2024-04-22"), *rivals])
+
+
+def test_an_archive_answer_cites_the_other_side_from_a_passage_after_those_it_read(tmp_path):
+    from rag import Archive
+
+    from .conftest import write_jsonl
+    from .fakes import FakeEmbedder, FakeLLM
+
+    polls = [{"id": "p1", "source": "Crónica Levantina", "published_at": "2024-04-05", "language": "es", "text": DEMOSCOPIA},
+             {"id": "p2", "source": "La Voz del Valle", "published_at": "2024-04-11", "language": "es", "text": SONDEA}]
+    archive = Archive.open(tmp_path / "arch", embedder=FakeEmbedder(), llm=FakeLLM())
+    archive.ingest([write_jsonl(tmp_path / "polls.jsonl", polls)])
+    read = archive.search(POLLED_SEATS, top_k=1)[0][0].chunk
+    archive.llm.reply = ("27 escaños [1]." if "27" in read.text else "22 escaños [1].")
+    answer = archive.ask(POLLED_SEATS, top_k=1)
+    assert len(answer.hits) == 2 and answer.hits[0].chunk.id == read.id and answer.hits[1].rank == 2
+    assert "Las fuentes no coinciden" in answer.text and [c.n for c in answer.citations] == [1, 2]
+    assert len(archive.llm.calls[-1][-1]["content"].split("[2]")) == 1  # the model read one passage
