@@ -489,14 +489,17 @@ class KeywordIndex:
 class KeywordFiles:
     """A keyword index saved in a folder, kept consistent with the store it indexes.
 
-    ``state.json`` names the saved main index and delta, the number of chunks they hold and a hash
-    of their ids. Parts are written into temporary folders and renamed, then the state is replaced
-    in one rename, so a kill at any point leaves the last complete index. A write to the store
-    (`updating`) holds the folder's lock and marks the state dirty until it has saved the index
-    again; a dirty state whose lock is free was left by a killed write and is rebuilt from the
-    store. A saved index whose ids differ from the store's (another program wrote to it) is
-    brought up to date on opening. Not handled: Windows (the lock is ``fcntl``'s); two processes
-    writing at once (the second waits for the lock).
+    ``state.json`` names the saved main index and delta, the number of chunks they hold, a hash
+    of their ids and the `Store.version` of the store they were read from. Parts are written into
+    temporary folders and renamed, then the state is replaced in one rename, so a kill at any point
+    leaves the last complete index. A write to the store (`updating`) holds the folder's lock and
+    marks the state dirty until it has saved the index again; a dirty state whose lock is free was
+    left by a killed write and is rebuilt from the store. On opening, a saved index whose store
+    version is the store's now is used as it is, without reading the store's ids; otherwise (the
+    store changed, or its version cannot be read) the ids are read, and an index whose ids differ
+    from them (another program wrote to it) is brought up to date. Not handled: a chunk another
+    program rewrote under the same id (the version changes, the ids do not); Windows (the lock is
+    ``fcntl``'s); two processes writing at once (the second waits for the lock).
     """
 
     def __init__(self, folder: Path, delta_share: float = DELTA_SHARE):
@@ -557,7 +560,8 @@ class KeywordFiles:
     def open(self, store: Store, current: KeywordIndex | None = None) -> KeywordIndex:
         """The index of ``store``'s chunks: the saved one, brought up to date if the store changed;
         built from the store when there is none, or a killed write left it dirty. Saved again when
-        it changed, unless a write is under way (then it is followed in memory until that write saves)."""
+        it changed, unless a write is under way (then it is followed in memory until that write saves).
+        The store's ids are not read when its version is the one the saved index was read from."""
         with self._lock(wait=False) as held:
             for _ in range(2):  # a write may replace the parts between reading the state and the files
                 state = self.state()
@@ -568,15 +572,21 @@ class KeywordFiles:
                 index = None  # a write was killed: chunks it rewrote under the same ids may differ
             if index is None and not held and current is not None:
                 index = current
+            version = store.version()  # before the store is read: a write after it makes it stale
+            saved = index is not None and index.generation == state.get("generation") and not state.get("dirty")
+            if saved and version is not None and version == state.get("store"):
+                return index
             if index is None:
                 index = KeywordIndex.from_store(store)
                 self.builds += 1
             else:
                 updated = index.updated(store, (), self.delta_share)
                 if updated is index and index.generation == state.get("generation"):
+                    if saved and held and version is not None:  # for the next opening
+                        self._write_state({**state, "store": version})
                     return index
                 index = updated
-            return self._commit(index) if held else index
+            return self._commit(index, version) if held else index
 
     @contextmanager
     def updating(self, store: Store, current: KeywordIndex | None = None) -> Iterator[list[KeywordIndex]]:
@@ -592,17 +602,19 @@ class KeywordFiles:
                 try:
                     yield out
                 finally:
+                    version = store.version()
                     if base is None:
-                        out.append(self._commit(KeywordIndex.from_store(store)))
+                        out.append(self._commit(KeywordIndex.from_store(store), version))
                         self.builds += 1
                     elif not articles:  # nothing written: the saved index stands
                         self._write_state(state)
                         out.append(base)
                     else:
-                        out.append(self._commit(base.updated(store, articles, self.delta_share)))
+                        out.append(self._commit(base.updated(store, articles, self.delta_share), version))
 
-    def _commit(self, index: KeywordIndex) -> KeywordIndex:
-        """Save ``index`` (its main part only when it is not saved yet), then remove what the new state
+    def _commit(self, index: KeywordIndex, version: str | None) -> KeywordIndex:
+        """Save ``index`` (its main part only when it is not saved yet), read from a store whose
+        `Store.version` was ``version`` before the reading began, then remove what the new state
         does not name; returns the index as saved (its main part memory-mapped). Under the lock."""
         main = index._main
         if main.folder is None or main.folder.parent != self.folder or not main.folder.is_dir():
@@ -611,7 +623,7 @@ class KeywordFiles:
         generation = secrets.token_hex(8)
         self._write_state({"format": FORMAT, "generation": generation, "main": main.folder.name,
                            "delta": delta.name if delta else None, "count": index.n, "ids": _digest(index.rows),
-                           "dirty": False})
+                           "store": version, "dirty": False})
         for entry in self.folder.iterdir():
             if entry.name not in {"state.json", "lock", main.folder.name, delta.name if delta else ""}:
                 shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)

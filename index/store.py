@@ -8,6 +8,7 @@ Chroma's metadata is written here only. Ingest bookkeeping is the manifest's (`i
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
@@ -96,6 +97,17 @@ def http_client(url: str):
     return client
 
 
+def _sqlite_path(client) -> Path | None:
+    """The ``chroma.sqlite3`` of an embedded persistent client; None for any other client."""
+    try:
+        settings = client.get_settings()
+    except Exception:  # not a Chroma client of ours (a test's stand-in)
+        return None
+    if not settings.is_persistent or settings.chroma_api_impl != "chromadb.api.rust.RustBindingsAPI":
+        return None
+    return (Path(settings.persist_directory) / "chroma.sqlite3").resolve()
+
+
 class Store:
     """Chunks in a Chroma collection, tagged with the embedder that made their vectors, and
     (when given a `SentenceStore`) the vectors of their sentences."""
@@ -105,6 +117,7 @@ class Store:
         self.sentences = sentences
         self.max_batch = max(1, int(client.get_max_batch_size()))
         self._recordings: list[set[str]] = []
+        self._sqlite = _sqlite_path(client)
         self.collection = client.get_or_create_collection(
             collection,
             embedding_function=ChromaEmbeddingFunction(embedder),
@@ -198,8 +211,34 @@ class Store:
         return {i: v / (float(np.linalg.norm(v)) or 1.0) for i, v in sums.items()}
 
     def ids(self) -> list[str]:
-        """The ids of all chunks (a fraction of a second at 100k chunks)."""
+        """The ids of all chunks: every one read from Chroma (0.2-0.4 s at 100k chunks, 4.7 s and
+        2.3 GB of RSS at 1M); `version` tells more cheaply whether the chunks changed."""
         return list(self.collection.get(include=[])["ids"])
+
+    def version(self) -> str | None:
+        """A marker of the collection's chunks that changes whenever any is added, updated or deleted,
+        by this process or another: the collection's id, the sequence number of the last write
+        Chroma applied to it (from its ``chroma.sqlite3``, read-only, one indexed row) and its
+        chunk count. None when it cannot be read: a client that is not embedded and persistent
+        (in memory, a server over HTTP), a collection never written to, files not as Chroma 1.x
+        lays them out. Take it before reading the chunks it is to describe."""
+        if self._sqlite is None:
+            return None
+        collection = str(self.collection.id)
+        try:
+            db = sqlite3.connect(f"{self._sqlite.as_uri()}?mode=ro", uri=True)
+            try:
+                rows = db.execute(
+                    "SELECT m.seq_id FROM segments s JOIN max_seq_id m ON m.segment_id = s.id"
+                    " WHERE s.collection = ? AND s.scope = 'METADATA'", (collection,),
+                ).fetchall()
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return None
+        if len(rows) != 1 or not isinstance(rows[0][0], int):
+            return None
+        return f"{collection}:{rows[0][0]}:{self.count()}"
 
     def get(self, ids: Sequence[str], page: int = 1000) -> tuple[list[Chunk], np.ndarray]:
         """The chunks ``ids`` names that the store holds, with their vectors (in the store's order)."""

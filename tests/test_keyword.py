@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from index.keyword import KeywordIndex
+from index.keyword import KeywordFiles, KeywordIndex
 from index.types import Chunk, Filters, Source
 from rag import Archive
 
@@ -106,6 +106,84 @@ def test_a_store_changed_behind_the_index_is_caught_by_its_ids_and_followed(arch
     assert_same_as_fresh(index, again.store)
     state = json.loads((archive_dir / "keyword" / "state.json").read_text())
     assert state["count"] == 30 and state["generation"] == index.generation  # saved as followed
+
+
+def counting_ids(store):
+    """``store`` with its `Store.ids` counting its calls: the list of their results."""
+    calls, ids = [], store.ids
+    store.ids = lambda: calls.append(ids()) or calls[-1]
+    return calls
+
+
+def test_an_unchanged_store_is_not_read_again_on_opening(archive_dir):
+    archive = Archive.open(archive_dir, embedder=FakeEmbedder(), llm=FakeLLM())
+    folder = archive_dir / "keyword"
+    state = json.loads((folder / "state.json").read_text())
+    assert state["store"] == archive.store.version() is not None  # saved by the ingest
+    calls = counting_ids(archive.store)
+    index = KeywordFiles(folder).open(archive.store)
+    assert calls == [] and index.generation == state["generation"] and index.n == 30
+    assert_same_as_fresh(index, archive.store)
+
+    # A state saved before it had the store's version: the ids are read once, then the version is kept.
+    (folder / "state.json").write_text(json.dumps({k: v for k, v in state.items() if k != "store"}))
+    files = KeywordFiles(folder)
+    assert files.open(archive.store).generation == state["generation"] and len(calls) == 1
+    assert json.loads((folder / "state.json").read_text())["store"] == state["store"]
+    assert files.open(archive.store).generation == state["generation"] and len(calls) == 1 and files.builds == 0
+
+
+def test_chunks_another_store_adds_deletes_or_rewrites_change_the_version_and_are_followed(archive_dir):
+    from index.store import Store, persistent_client
+
+    archive = Archive.open(archive_dir, embedder=FakeEmbedder(), llm=FakeLLM())
+    other = Store(persistent_client(archive_dir / "chroma"), FakeEmbedder())  # as another program would
+    files, calls = KeywordFiles(archive_dir / "keyword"), counting_ids(archive.store)
+    source = Source("New", "Coast Times", published_at=datetime(2024, 5, 1, tzinfo=timezone.utc), language="en")
+
+    def written(chunk):
+        other.add([chunk], FakeEmbedder().embed_documents([chunk.text]))
+
+    before = archive.store.version()
+    written(Chunk("x1#0", "x1", "Quetzalcoatl ferry harbour", 0, source, "h"))
+    assert archive.store.version() not in (before, None)
+    index = files.open(archive.store)
+    assert len(calls) == 1 and "x1#0" in index.rows and index.n == 31
+    assert files.open(archive.store, index) is index and len(calls) == 1  # saved with the new version
+
+    before = archive.store.version()
+    other.delete_article("r3")
+    assert archive.store.version() != before
+    index = files.open(archive.store)
+    assert len(calls) == 2 and "r3#0" not in index.rows and index.n == 30
+    assert_same_as_fresh(index, archive.store)
+
+    before = archive.store.version()  # the same chunk, the same id, another text: the count stays
+    written(Chunk("x1#0", "x1", "Quetzalcoatl tram bridge", 0, source, "h2"))
+    assert archive.store.version() != before
+    files.open(archive.store)
+    assert len(calls) == 3  # the ids are read again (a same-id rewrite is not caught by them)
+    assert files.builds == 0
+
+
+def test_a_store_without_a_version_is_checked_by_its_ids(archive_dir, tmp_path):
+    import chromadb
+    from chromadb.config import Settings
+
+    from index.store import Store, persistent_client
+
+    assert Store(chromadb.EphemeralClient(settings=Settings(anonymized_telemetry=False)), FakeEmbedder()).version() is None
+    assert Store(persistent_client(tmp_path / "empty"), FakeEmbedder()).version() is None  # never written to
+    archive = Archive.open(archive_dir, embedder=FakeEmbedder(), llm=FakeLLM())
+    archive.store.version = lambda: None
+    calls, files = counting_ids(archive.store), KeywordFiles(archive_dir / "keyword")
+    files.open(archive.store)
+    assert len(calls) == 1
+    archive.store.delete_article("r3")
+    index = files.open(archive.store)
+    assert len(calls) == 2 and "r3#0" not in index.rows and files.builds == 0
+    assert json.loads((archive_dir / "keyword" / "state.json").read_text())["store"] is None
+    assert files.open(archive.store, index) is index and len(calls) == 3
 
 
 KILLED = """
