@@ -117,6 +117,14 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
+def singular(word: str) -> str:
+    """``word`` without a plural ending, English and Spanish alike: "es" off a word of six letters or
+    more ("trenes" -> "tren", "buques" -> "buqu"), else a final "s" off one of five or more ("loans"
+    -> "loan"). Applied to both sides of a comparison, not for display. Not handled: irregular
+    plurals ("people", "children") and words that end in "s" in the singular ("bus", "crisis")."""
+    return word[:-2] if len(word) > 5 and word.endswith("es") else word[:-1] if len(word) > 4 and word.endswith("s") else word
+
+
 def fold_accents(text: str) -> str:
     """``text`` without accents, one character per character so that positions carry over; case is kept."""
     return "".join(_base_char(c) for c in text)

@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, split_sentences
+from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences
 
 from .anchors import acronyms, anchors, findable
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
@@ -265,11 +265,6 @@ def on_point(text: str, question: str, hits: Sequence[Hit], margin: float = FIGU
     return any(f.matches(q) for f in figures for q in close)
 
 
-def _stem(word: str) -> str:
-    word = fold(word)
-    return word[:-2] if len(word) > 5 and word.endswith("es") else word[:-1] if len(word) > 4 and word.endswith("s") else word
-
-
 def counts_the_asked(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> bool:
     """Whether the figures ``text`` gives count what the question counts ("What share of
     conductors ...?"): False when a figure is stated in cited passages of the question's language
@@ -280,7 +275,7 @@ def counts_the_asked(text: str, question: str, hits: Sequence[Hit], language: st
     noun = counted_noun(question)
     if not noun:
         return True
-    stem = _stem(noun)
+    stem = singular(fold(noun))
     asked = {q.value for q in quantities(question)}
     said = sentences(text)
     cited = sorted({n for _, ns in said for n in ns if 1 <= n <= len(hits)})
@@ -291,7 +286,7 @@ def counts_the_asked(text: str, question: str, hits: Sequence[Hit], language: st
         if hits[n - 1].chunk.source.language != language:
             continue
         passage = split_sentences(hits[n - 1].chunk.text)
-        stems = [{_stem(w) for w in re.findall(r"\w+", s)} for s in passage]
+        stems = [{singular(fold(w)) for w in re.findall(r"\w+", s)} for s in passage]
         for i, s in enumerate(passage):
             scanned.append((quantities(s), stem in stems[i] or (i > 0 and stem in stems[i - 1])))
     for claim, numbers in said:

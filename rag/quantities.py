@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.language import (ALL_FUNCTION_WORDS, MAGNITUDE_WORDS, MAGNITUDES, MONTHS, ORDINALS, THOUSANDS_SEPARATORS, UNITS, WEEKDAYS,
+from index.language import (ALL_FUNCTION_WORDS, MAGNITUDE_WORDS, MAGNITUDES, MONTHS, ORDINALS, THOUSANDS_SEPARATORS, UNITS, WEEKDAYS, singular,
                             fold, question_language)
 
 _SHORT = ("k", "m", "mn", "bn")  # magnitudes written only against the number or after a currency sign: "12bn", "€3m"
@@ -195,7 +195,7 @@ _UNCOUNTED = {"%", "EUR", "USD", "GBP", ""}  # units that do not say what is cou
 def counted(text: str, language: str | None = None) -> tuple[str, list[tuple[Quantity, str]]]:
     """``text`` with its numbers written in digits, and each quantity there with the word it counts
     ("seven people were injured" -> 7, "people"; "1,240 loans" -> 1240, "loan"): the word right
-    after the number, a final "s" dropped, or the unit of what is counted ("personas" -> "people");
+    after the number in its singular (`index.language.singular`), or the unit of what is counted ("personas" -> "people");
     "" for money and percentages (an article states many of them about different things), and
     when a function word or nothing follows.
     Offsets are in the returned text. Not handled: a counted word after an adjective ("3 new homes")."""
@@ -206,7 +206,7 @@ def counted(text: str, language: str | None = None) -> tuple[str, list[tuple[Qua
         word = m.group(1).lower() if m else q.unit if q.unit not in _UNCOUNTED else ""
         if word in ALL_FUNCTION_WORDS:
             word = ""
-        out.append((q, word[:-1] if len(word) > 3 and word.endswith("s") else word))
+        out.append((q, singular(word)))
     return digits, out
 
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from index.language import foreign_words
+from index.language import foreign_words, singular
 from index.types import Chunk, Source
 from rag.check import check, delivers, rescale, verify
 from rag.quantities import counted, quantities, spoken, times
@@ -42,6 +42,12 @@ def test_a_figure_counted_keeps_its_magnitude_word_while_numbers_in_words_become
     digits, found = counted("Las pérdidas son de 2,3 millones de euros al día y veinte mil personas esperan.", "es")
     assert digits == "Las pérdidas son de 2,3 millones de euros al día y 20000 personas esperan."
     assert [(q.value, word) for q, word in found] == [(2_300_000, ""), (20_000, "people")]
+
+
+def test_a_counted_word_and_the_asked_noun_lose_their_plural_by_one_rule():
+    assert [singular(w) for w in ("trenes", "trains", "loans", "buques", "homes", "bus")] == ["tren", "train", "loan", "buqu", "home", "bus"]
+    _, found = counted("Circularon 61 trenes y 1.240 préstamos.", "es")
+    assert [word for _, word in found] == [singular("trenes"), singular("préstamos")] == ["tren", "préstamo"]
 
 
 def test_a_rounded_figure_matches_what_it_rounds_and_a_slipped_magnitude_is_told():
