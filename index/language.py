@@ -74,6 +74,9 @@ REVISION_WORDS = CORRECTION_WORDS | frozenset("""corrects revised revision earli
     finally updated update provisional corrige corrigió errónea erróneo rectificó
     rectifica inicial inicialmente primera primer provisional definitiva definitivo final finalmente actualizada""".split())
 # How a sentence sets a right figure against a wrong one: "45,000, not 60,000", "no 4,7 puntos, sino 1,1".
+# Words of a question that asks whether outlets report something independently of each other.
+INDEPENDENCE_WORDS = ("independent", "independently", "independiente", "independientes", "independientemente",
+                      "separately", "por separado")
 NOT_WORDS = ("not", "no")
 BUT_WORDS = ("but", "sino")
 

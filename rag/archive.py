@@ -49,6 +49,7 @@ from .pack import condense, fit, keep
 from .prompt import build_messages, follow_up_messages
 from .repair import retranslate
 from .retrieve import KEYWORD_WEIGHT, Ranking, Retriever
+from .sources import asks_independence, one_source
 from .support import LexicalSupport, Support
 from .types import Answer, Citation, Hit, Message, Query, Reading, Reply, Turn
 from .understand import understand
@@ -373,6 +374,8 @@ class Archive:
         reply = (yield from generate(self.llm, messages)) if hits else Reply()
         further = partial(self.retriever.retrieve, query, (top_k or self.retriever.top_k) + FURTHER_PASSAGES, per_article=1)
         answer = check(query, hits, reply, self.support, further)
+        if hits and asks_independence(query.question):  # copies of one text are one source, whatever the model said
+            answer = self._one_source(query, answer)
         if answer.abstained and reply.declined:
             yield answer.text
         if answer.foreign:  # sentences written partly in the passages' language are translated
@@ -409,6 +412,16 @@ class Archive:
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream ended without an Answer")
+
+    def _one_source(self, query: Query, answer: Answer) -> Answer:
+        """``answer``, or the answer that the outlets asked about ran one text (`rag.sources.one_source`)."""
+        copies = {i: [e.source for e in entries] for i, entries in self.manifest.copies(h.chunk.article_id for h in answer.hits).items()}
+        text = one_source(query.question, query.language, answer.hits, copies)
+        if text is None:
+            return answer
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+        return replace(answer, text=text, abstained=False, citations=citations(cited, answer.hits, text), closest=[],
+                       unsupported=[], guess="", repairs=[*answer.repairs, "one source"], disagreements=[], corrections=[])
 
     def _with_copies(self, cited: list[Citation]) -> list[Citation]:
         """Citations listing the other outlets that ran the same story."""
