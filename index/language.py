@@ -74,9 +74,13 @@ REVISION_WORDS = CORRECTION_WORDS | frozenset("""corrects revised revision earli
     finally updated update provisional corrige corrigió errónea erróneo rectificó
     rectifica inicial inicialmente primera primer provisional definitiva definitivo final finalmente actualizada""".split())
 # How a sentence sets a right figure against a wrong one: "45,000, not 60,000", "no 4,7 puntos, sino 1,1".
-# Words of a question that asks whether outlets report something independently of each other.
+# Words of a question that asks whether outlets report something independently of each other: one of
+# each list ("Do two independent outlets confirm ...?", "¿Confirman dos medios independientes ...?").
 INDEPENDENCE_WORDS = ("independent", "independently", "independiente", "independientes", "independientemente",
                       "separately", "por separado")
+OUTLET_WORDS = ("outlet", "outlets", "source", "sources", "media", "newspaper", "newspapers", "paper", "papers",
+                "agency", "agencies", "medio", "medios", "fuente", "fuentes", "periódico", "periódicos", "diario",
+                "diarios", "cabecera", "cabeceras", "agencia", "agencias")
 NOT_WORDS = ("not", "no")
 BUT_WORDS = ("but", "sino")
 

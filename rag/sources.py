@@ -1,14 +1,14 @@
 """Whether outlets confirm a report independently: one text run by several outlets is one source.
 
-A question that asks whether independent outlets confirm or report something ("¿Confirman dos
-medios independientes que 43 buques esperaban ...?", "Did two outlets independently report
-...?") is answered from the archive's copy records (ingest folds an outlet's copy of another's
-text into the first one) when the only article among the passages that states the question's
-figures and names is one story that other outlets ran as the same text: "No: Diario del Sur
-and La Voz del Valle ran the same text, so they are one source [1]." When two stories of
-different outlets state them, the model's answer stands. Not handled: outlets that rewrote one
-agency story in their own words (ingest keeps those as separate articles), and an agency named
-only in a dateline ("(AIN)").
+A question that asks whether independent outlets confirm or report something, naming both
+independence and outlets or sources ("¿Confirman dos medios independientes que 43 buques
+esperaban ...?", "Did two papers report it separately?"), is answered from the archive's copy
+records (ingest folds an outlet's copy of another's text into the first one) when the only
+article among the passages that states the question's figures and names is one story that other
+outlets ran as the same text: "No: Diario del Sur and La Voz del Valle ran the same text, so they
+are one source, not independent confirmation [1]." When two stories of different outlets state
+them, the model's answer stands. Not handled: outlets that rewrote one agency story in their own
+words (ingest keeps those as separate articles), and an agency named only in a dateline ("(AIN)").
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Sequence
 
-from index.language import CONJUNCTIONS, INDEPENDENCE_WORDS, fold
+from index.language import CONJUNCTIONS, INDEPENDENCE_WORDS, OUTLET_WORDS, fold
 
 from .anchors import anchors, findable
 from .quantities import quantities
@@ -29,9 +29,10 @@ ONE_SOURCE = {
 
 
 def asks_independence(question: str) -> bool:
-    """Whether ``question`` asks if outlets confirm or report something independently of each other."""
+    """Whether ``question`` asks if outlets confirm or report something independently of each other:
+    it names independence and outlets or sources (`INDEPENDENCE_WORDS`, `OUTLET_WORDS`)."""
     words = " ".join(re.findall(r"\w+", fold(question)))
-    return any(re.search(rf"\b{fold(w)}\b", words) for w in INDEPENDENCE_WORDS)
+    return all(any(re.search(rf"\b{fold(w)}\b", words) for w in kind) for kind in (INDEPENDENCE_WORDS, OUTLET_WORDS))
 
 
 def one_source(question: str, language: str, hits: Sequence[Hit], copies: Mapping[str, Sequence[str]]) -> str | None:

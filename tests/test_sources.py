@@ -25,6 +25,7 @@ def test_a_question_about_independent_confirmation_is_recognised_in_english_and_
     assert asks_independence("¿Confirman dos medios independientes que 43 buques esperaban frente a Puerto Alcor?")
     assert asks_independence("Did the two papers report the fine separately?")
     assert not asks_independence("How much did Ashford approve for road repairs?")
+    assert not asks_independence("Who heads the independent commission that studies the fire?")  # no outlets asked about
 
 
 def test_a_story_two_outlets_ran_as_one_text_is_one_source_even_when_the_model_declines(tmp_path):
