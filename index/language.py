@@ -81,6 +81,9 @@ INDEPENDENCE_WORDS = ("independent", "independently", "independiente", "independ
 OUTLET_WORDS = ("outlet", "outlets", "source", "sources", "media", "newspaper", "newspapers", "paper", "papers",
                 "agency", "agencies", "medio", "medios", "fuente", "fuentes", "periódico", "periódicos", "diario",
                 "diarios", "cabecera", "cabeceras", "agencia", "agencias")
+# Words that name someone without a role ("Who is the individual that ...?"), per nothing: English and Spanish.
+PERSON_WORDS = frozenset("""individual person people man woman one player figure name persona hombre mujer jugador
+jugadora nombre""".split())
 NOT_WORDS = ("not", "no")
 BUT_WORDS = ("but", "sino")
 

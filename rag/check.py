@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from index.language import ALL_FUNCTION_WORDS, MONTHS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences
+from index.language import ALL_FUNCTION_WORDS, MONTHS, PERSON_WORDS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences
 
 from .anchors import acronyms, anchors, findable
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
@@ -104,6 +104,8 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support,
             return withdrawn("figure from another day")
         if dated != checked:
             checked, repairs = dated, [*repairs, "day"]
+    if query.kind == "answer" and query.expects == "person" and not in_the_role(checked, query.standalone or query.question, hits, query.language):
+        return withdrawn("person in another role")
     if query.kind == "answer" and query.expects and not delivers(query.expects, checked, query.question, hits):
         return withdrawn(f"no {query.expects}")
     corrected: list = []
@@ -425,6 +427,54 @@ def same_day(text: str, question: str, hits: Sequence[Hit], language: str = "en"
 
 
 _ALTERNATIVES = re.compile(r"\b(?:or|between|o|u|entre)\b", re.I)
+
+
+_ROLE = re.compile(r"\b(?:who (?:is|was|will be|would be|became)|qui[eé]n (?:es|era|fue|ser[aá]|ser[ií]a))\s+(?:the|el|la)\s+"
+                   r"(?P<role>[^?¿!,;]+)", re.I)
+_ROLE_END = re.compile(r"\s(?:in|of|at|for|on|to|during|under|that|who|whose|which|when|en|de|del|durante|bajo|que|cuando)\s", re.I)
+
+
+def asked_role(question: str) -> set[str]:
+    """The words of the role a "who is the ...?" question asks about, up to the first preposition or
+    relative word: {"regional", "health", "minister"} in "Who is the regional health minister in
+    Marta Quiroga's government?", {"capitan"} in "¿Quién era el capitán del MV Elsby Star ...?".
+    Folded and singular; empty when the question asks no role, or only someone ("the individual
+    that ..."). Not handled: a role after a preposition ("minister for health" is "minister")."""
+    m = _ROLE.search(question)
+    if not m:
+        return set()
+    role = _ROLE_END.split(f" {m.group('role')} ", maxsplit=1)[0]
+    words = [singular(fold(w)) for w in re.findall(r"[^\W\d_]+", role) if not w[0].isupper()]
+    words = [w for w in words if w not in ALL_FUNCTION_WORDS and len(w) > 2]
+    if not words or words[0] in PERSON_WORDS:  # "the individual implicated in ...": someone, described
+        return set()
+    return set(words) - PERSON_WORDS
+
+
+def in_the_role(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> bool:
+    """Whether the people ``text`` names hold the role the question asks about (`asked_role`) in its
+    cited passages: a sentence that names one of them, or the sentence before or after it when that
+    one names nobody else, holds every word of the role. "Íñigo Salcedo ... regional minister for Ecological Transition" is not
+    the regional health minister. True when the question asks no role, or no cited passage of the
+    question's language names them (words are not matched across languages)."""
+    role = asked_role(question)
+    if not role:
+        return True
+    asked = anchors(question)
+    people = {a for a in anchors(text, sentence=True) - asked if not a[0].isdigit()}
+    cited = sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
+    naming = []
+    for n in cited:
+        if hits[n - 1].chunk.source.language != language:
+            continue
+        passage = split_sentences(hits[n - 1].chunk.text)
+        words = [{singular(fold(w)) for w in re.findall(r"[^\W\d_]+", s)} for s in passage]
+        others = [bool(anchors(s, sentence=True) - people - asked) for s in passage]  # names someone else
+        for i, s in enumerate(passage):
+            if any(fold(p) in findable(s) for p in people):
+                near = [j for j in (i - 1, i + 1) if 0 <= j < len(passage) and not others[j]]
+                naming.append(set().union(words[i], *(words[j] for j in near)))
+    return not naming or any(role <= around for around in naming)
 
 
 def delivers(expects: str, text: str, question: str, hits: Sequence[Hit] = ()) -> bool:

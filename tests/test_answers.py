@@ -170,6 +170,32 @@ def test_a_share_of_another_group_does_not_answer_what_share_of_the_asked_one():
     assert not check(Query(question, "en", "answer", question, expects="number"), [drivers], reply, LexicalSupport()).abstained
 
 
+def test_a_person_named_in_another_role_does_not_answer_who_holds_the_asked_one():
+    from datetime import datetime
+
+    from rag.check import asked_role
+
+    def hit(text, language="en"):
+        source = Source("New cabinet", "Coastal Tribune", "https://x/1", datetime(2024, 6, 20), language)
+        return Hit(Chunk("c1", "a1", text, 0, source), 1.0, 1, evidence=tuple((s, 0.9) for s in text.split(". ")))
+
+    assert asked_role("Who is the regional health minister in Marta Quiroga's government?") == {"regional", "health", "minister"}
+    assert asked_role("¿Quién era el capitán del MV Elsby Star?") == {"capitan"}
+    assert asked_role("Who is the individual that faces trial?") == asked_role("Who won the election?") == set()
+    cabinet = hit("Marta Quiroga named her government on Thursday. Íñigo Salcedo of VyC will be regional minister for Ecological Transition. "
+                  "Ana Ruiz will be regional health minister.")
+    question = "Who is the regional health minister in Marta Quiroga's government?"
+    query = Query(question, "en", "answer", question, expects="person")
+    wrong = check(query, [cabinet], Reply("The regional health minister is Íñigo Salcedo [1].", declined=False), LexicalSupport())
+    assert wrong.abstained and wrong.repairs[-1] == "person in another role"
+    right = check(query, [cabinet], Reply("The regional health minister is Ana Ruiz [1].", declined=False), LexicalSupport())
+    assert not right.abstained and "Ana Ruiz" in right.text
+    # Words are not matched across languages: a Spanish passage leaves the answer to the other checks.
+    spanish = hit("Íñigo Salcedo, de VyC, será consejero de Transición Ecológica.", "es")
+    assert not check(query, [spanish], Reply("The regional health minister is Íñigo Salcedo [1].", declined=False),
+                     LexicalSupport()).repairs[-1:] == ["person in another role"]
+
+
 def test_a_sentence_in_two_languages_is_translated_and_keeps_its_markers(tmp_path):
     from rag import Archive
 
