@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from index.language import ALL_FUNCTION_WORDS, MONTHS, PERSON_WORDS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences
+from index.language import ALL_FUNCTION_WORDS, MONTHS, PERSON_WORDS, SPEECH_VERBS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences
 
 from .anchors import acronyms, anchors, findable
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
@@ -104,6 +104,8 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support,
             return withdrawn("figure from another day")
         if dated != checked:
             checked, repairs = dated, [*repairs, "day"]
+    if query.kind == "answer" and not same_names(checked, query.standalone or query.question):
+        return withdrawn("another name in the asked one's place")
     if query.kind == "answer" and query.expects == "person" and not in_the_role(checked, query.standalone or query.question, hits, query.language):
         return withdrawn("person in another role")
     if query.kind == "answer" and query.expects and not delivers(query.expects, checked, query.question, hits):
@@ -427,6 +429,36 @@ def same_day(text: str, question: str, hits: Sequence[Hit], language: str = "en"
 
 
 _ALTERNATIVES = re.compile(r"\b(?:or|between|o|u|entre)\b", re.I)
+
+
+_VERB_NAME = re.compile(r"\b([^\W\d_A-ZÁÉÍÓÚÑ][^\W\d_]{2,})\s+(?:(?:a|to|the|al|el|la|los|las)\s+)?([A-ZÁÉÍÓÚÑ][\w’'-]+)")
+_NAME_VERB = re.compile(r"([A-ZÁÉÍÓÚÑ][\w’'-]+)\s+([^\W\d_A-ZÁÉÍÓÚÑ][^\W\d_]{2,})\b")
+_SAYING = frozenset(w.lower() for w in SPEECH_VERBS) | {"say", "tell", "decir", "declarar", "afirmar"}
+
+
+def same_names(text: str, question: str) -> bool:
+    """Whether the answer keeps the question's names where the question puts them around a verb:
+    False when the question's name beside a verb is missing from the answer and the answer puts
+    another name, not in the question, beside the same verb on the same side. "What did Ramón
+    Ibarreta offer Verdes y Comarcas?" is not answered by "Ibarreta offered Tierra Valdemorana
+    ...", nor "What did Owen Pryce say?" by "Helen Marsh said ...". Verbs are the same when they
+    share their first four letters, or both report speech. Not handled: a name and its verb
+    further apart ("Owen Pryce, the union's negotiator, said")."""
+    body = without_markers(text)
+    held, asked = findable(body), findable(question)
+
+    def pairs(t: str) -> set[tuple[str, str, str]]:  # (side, verb, name)
+        out = {("after", v, n) for v, n in _VERB_NAME.findall(t)} | {("before", v, n) for n, v in _NAME_VERB.findall(t)}
+        out = {(side, v.lower(), re.sub(r"[’']s?$", "", n)) for side, v, n in out}  # "Valdemora's" is Valdemora
+        names = set().union(*(anchors(s, sentence=True) for s in split_sentences(t)))  # not "He" starting a sentence
+        return {(side, v, n) for side, v, n in out if v not in ALL_FUNCTION_WORDS and n.lower() in names}
+
+    def same(a: str, b: str) -> bool:
+        return fold(a)[:4] == fold(b)[:4] and min(len(a), len(b)) >= 4 or a in _SAYING and b in _SAYING
+
+    missing = [(side, v) for side, v, n in pairs(question) if fold(n) not in held]
+    return not any(same(v, w) and side == other and fold(m) not in asked
+                   for side, v in missing for other, w, m in pairs(body))
 
 
 _ROLE = re.compile(r"\b(?:who (?:is|was|will be|would be|became)|qui[eé]n (?:es|era|fue|ser[aá]|ser[ií]a))\s+(?:the|el|la)\s+"

@@ -196,6 +196,21 @@ def test_a_person_named_in_another_role_does_not_answer_who_holds_the_asked_one(
                      LexicalSupport()).repairs[-1:] == ["person in another role"]
 
 
+def test_another_name_where_the_question_puts_one_beside_a_verb_is_not_an_answer():
+    from rag.check import same_names
+
+    offer = "What did Ramón Ibarreta offer Verdes y Comarcas during the 2024 coalition talks?"
+    assert not same_names("Ramón Ibarreta offered Tierra Valdemorana the presidency of the Cortes [1].", offer)
+    assert same_names("Ramón Ibarreta offered Verdes y Comarcas the environment ministry [1].", offer)
+    said = "What did Owen Pryce say about the new late-night train?"
+    assert not same_names("Helen Marsh said the late train was welcome [1].", said)  # words given to another speaker
+    assert same_names("Owen Pryce said the late train was welcome [1].", said)
+    assert same_names("He said the late train was welcome [1].", said)  # no other name: the other checks decide
+    assert same_names("Cerezal's heating network is expected to start working in November 2025 [2].",
+                      "When is Cerezal's biomass district heating network expected to start working?")
+    assert same_names("The Broncos beat the Pittsburgh Steelers [1].", "Who did the Broncos beat to win their division?")
+
+
 def test_a_sentence_in_two_languages_is_translated_and_keeps_its_markers(tmp_path):
     from rag import Archive
 
