@@ -197,13 +197,23 @@ def rescale(piece: str, passages: Sequence[str], language: str = "en") -> str:
     return out
 
 
+def _cited(text: str, hits: Sequence[Hit]) -> list[int]:
+    """The numbers of the passages ``text`` cites that ``hits`` holds, in order."""
+    return sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
+
+
+def _own_language(text: str, hits: Sequence[Hit], language: str) -> list[list[str]]:
+    """The sentences of each passage ``text`` cites that is written in ``language``."""
+    return [split_sentences(hits[n - 1].chunk.text) for n in _cited(text, hits) if hits[n - 1].chunk.source.language == language]
+
+
 def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
     """Whether the passages ``text`` cites are about what the question asks: together they hold every
     year the question names (in their text or dates) and every one of its proper names (those a
     translation keeps, `index.language.kept_in_translation`), outlets, months and weekdays aside.
     When the passages are in the question's language, each name the question writes must occur
     in them as written ("Terminal Sur de Puerto Alcor" is not "Terminal Norte"). A question about 2016 is not answered from passages about 2020 and 2024."""
-    cited = sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
+    cited = _cited(text, hits)
     if not cited:
         return True
     premise = "\n\n".join(replace(hits[n - 1], excerpt="").passage for n in cited)
@@ -282,14 +292,10 @@ def counts_the_asked(text: str, question: str, hits: Sequence[Hit], language: st
     stem = singular(fold(noun))
     asked = {q.value for q in quantities(question)}
     said = sentences(text)
-    cited = sorted({n for _, ns in said for n in ns if 1 <= n <= len(hits)})
     # Each sentence of the cited passages in the question's language: its figures, and whether it
     # or the sentence before it names the counted noun.
     scanned = []
-    for n in cited:
-        if hits[n - 1].chunk.source.language != language:
-            continue
-        passage = split_sentences(hits[n - 1].chunk.text)
+    for passage in _own_language(text, hits, language):
         stems = [{singular(fold(w)) for w in re.findall(r"\w+", s)} for s in passage]
         for i, s in enumerate(passage):
             scanned.append((quantities(s), stem in stems[i] or (i > 0 and stem in stems[i - 1])))
@@ -320,7 +326,7 @@ def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str =
     question states, years and days are left alone. Not handled: a count whose word differs
     between the answer and the passages (another language, a synonym), or a figure no scored
     sentence states."""
-    cited = {n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)}
+    cited = set(_cited(text, hits))
     articles = {hits[n - 1].chunk.article_id for n in cited}
     scored = [(counted(s)[1], score, h.chunk.source.language, i + 1 if h.chunk.article_id in articles else 0)
               for i, h in enumerate(hits) for s, score in h.evidence]
@@ -367,7 +373,7 @@ def same_ordinal(text: str, question: str, hits: Sequence[Hit]) -> bool:
     phase in another sentence: "primer día", "primera piedra" are as often days and idioms), answers
     without figures, and an ordinal stated only by reference ("the latter phase")."""
     asked = ordinals(question)
-    cited = sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
+    cited = _cited(text, hits)
     stated = {q.value for q in quantities(question)}
     figures = [q for c, _ in sentences(text) for q in quantities(c) if q.value not in stated and not is_year(q)]
     if not asked or not cited or not figures:
@@ -402,7 +408,7 @@ def same_day(text: str, question: str, hits: Sequence[Hit], language: str = "en"
     if not asked:
         return text
     known = {q.value for q in quantities(question)}
-    cited = {n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)} or set(range(1, len(hits) + 1))
+    cited = set(_cited(text, hits)) or set(range(1, len(hits) + 1))
     stated = []  # (the figures of a cited passage's sentence, how its days relate to the asked one)
     for n in sorted(cited):
         for sentence in split_sentences(hits[n - 1].chunk.text):
@@ -494,12 +500,8 @@ def in_the_role(text: str, question: str, hits: Sequence[Hit], language: str = "
         return True
     asked = anchors(question)
     people = {a for a in anchors(text, sentence=True) - asked if not a[0].isdigit()}
-    cited = sorted({n for _, ns in sentences(text) for n in ns if 1 <= n <= len(hits)})
     naming = []
-    for n in cited:
-        if hits[n - 1].chunk.source.language != language:
-            continue
-        passage = split_sentences(hits[n - 1].chunk.text)
+    for passage in _own_language(text, hits, language):
         words = [{singular(fold(w)) for w in re.findall(r"[^\W\d_]+", s)} for s in passage]
         others = [bool(anchors(s, sentence=True) - people - asked) for s in passage]  # names someone else
         for i, s in enumerate(passage):
