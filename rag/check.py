@@ -448,7 +448,8 @@ def same_names(text: str, question: str) -> bool:
     another name, not in the question, beside the same verb on the same side. "What did Ramón
     Ibarreta offer Verdes y Comarcas?" is not answered by "Ibarreta offered Tierra Valdemorana
     ...", nor "What did Owen Pryce say?" by "Helen Marsh said ...". Verbs are the same when they
-    share their first four letters, or both report speech. Not handled: a name and its verb
+    share their first four letters, or both report speech. Acronyms are left out on both sides
+    (the answer may write "CRS" for Corridor Rail Services). Not handled: a name and its verb
     further apart ("Owen Pryce, the union's negotiator, said")."""
     body = without_markers(text)
     held, asked = findable(body), findable(question)
@@ -462,8 +463,11 @@ def same_names(text: str, question: str) -> bool:
     def same(a: str, b: str) -> bool:
         return fold(a)[:4] == fold(b)[:4] and min(len(a), len(b)) >= 4 or a in _SAYING and b in _SAYING
 
-    missing = [(side, v) for side, v, n in pairs(question) if fold(n) not in held]
-    return not any(same(v, w) and side == other and fold(m) not in asked
+    def acronym(name: str) -> bool:  # "CRS" may stand for the name written out, and the other way round
+        return name.isupper() and len(name) > 1
+
+    missing = [(side, v) for side, v, n in pairs(question) if fold(n) not in held and not acronym(n)]
+    return not any(same(v, w) and side == other and fold(m) not in asked and not acronym(m)
                    for side, v in missing for other, w, m in pairs(body))
 
 

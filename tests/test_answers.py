@@ -209,6 +209,7 @@ def test_another_name_where_the_question_puts_one_beside_a_verb_is_not_an_answer
     assert same_names("Cerezal's heating network is expected to start working in November 2025 [2].",
                       "When is Cerezal's biomass district heating network expected to start working?")
     assert same_names("The Broncos beat the Pittsburgh Steelers [1].", "Who did the Broncos beat to win their division?")
+    assert same_names("CRS offered a 2.5 percent rise [1].", "What did Corridor Rail Services offer the union?")  # an acronym
 
 
 def test_a_sentence_in_two_languages_is_translated_and_keeps_its_markers(tmp_path):
