@@ -54,6 +54,8 @@ SPEECH_VERBS = (
     "añadió", "añade", "advirtió", "indicó", "sostuvo", "manifestó", "reconoció", "insistió", "subrayó", "recordó", "apuntó",
     "lamentó",
 )
+# The verbs of speech in any form a question or an answer writes them ("What did she say?", "she said").
+SAYING = frozenset(SPEECH_VERBS) | {"say", "tell", "decir", "declarar", "afirmar"}
 SOURCE_BEFORE = ("according to", "según")
 SPEECH = re.compile(rf"\b(?:{'|'.join(SPEECH_VERBS + SOURCE_BEFORE)})\b|[«»“”\"]", re.I)
 # Verbs by which a speaker gives a figure ("the union estimates 82 %", "la empresa calcula 2,9 millones").

@@ -41,7 +41,7 @@ from index.types import Article, Chunk, Filters
 from . import models
 from .asof import later, published_after, published_by
 from .check import check
-from .cite import citations
+from .cite import cited_in, citations
 from .disagree import FURTHER_PASSAGES
 from .generate import generate
 from .llm import LLM, LlamaCppLLM, OpenAILLM
@@ -419,8 +419,7 @@ class Archive:
         text = one_source(query.question, query.language, answer.hits, copies)
         if text is None:
             return answer
-        cited = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
-        return replace(answer, text=text, abstained=False, citations=citations(cited, answer.hits, text), closest=[],
+        return replace(answer, text=text, abstained=False, citations=citations(cited_in(text), answer.hits, text), closest=[],
                        unsupported=[], guess="", repairs=[*answer.repairs, "one source"], disagreements=[], corrections=[])
 
     def _with_copies(self, cited: list[Citation]) -> list[Citation]:

@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from index.language import ALL_FUNCTION_WORDS, MONTHS, PERSON_WORDS, SPEECH_VERBS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences
+from index.language import ALL_FUNCTION_WORDS, MONTHS, PERSON_WORDS, SAYING, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences
 
 from .anchors import acronyms, anchors, findable
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
@@ -439,7 +439,6 @@ _ALTERNATIVES = re.compile(r"\b(?:or|between|o|u|entre)\b", re.I)
 
 _VERB_NAME = re.compile(r"\b([^\W\d_A-ZÁÉÍÓÚÑ][^\W\d_]{2,})\s+(?:(?:a|to|the|al|el|la|los|las)\s+)?([A-ZÁÉÍÓÚÑ][\w’'-]+)")
 _NAME_VERB = re.compile(r"([A-ZÁÉÍÓÚÑ][\w’'-]+)\s+([^\W\d_A-ZÁÉÍÓÚÑ][^\W\d_]{2,})\b")
-_SAYING = frozenset(w.lower() for w in SPEECH_VERBS) | {"say", "tell", "decir", "declarar", "afirmar"}
 
 
 def same_names(text: str, question: str) -> bool:
@@ -461,7 +460,7 @@ def same_names(text: str, question: str) -> bool:
         return {(side, v, n) for side, v, n in out if v not in ALL_FUNCTION_WORDS and n.lower() in names}
 
     def same(a: str, b: str) -> bool:
-        return fold(a)[:4] == fold(b)[:4] and min(len(a), len(b)) >= 4 or a in _SAYING and b in _SAYING
+        return fold(a)[:4] == fold(b)[:4] and min(len(a), len(b)) >= 4 or a in SAYING and b in SAYING
 
     def acronym(name: str) -> bool:  # "CRS" may stand for the name written out, and the other way round
         return name.isupper() and len(name) > 1
@@ -496,8 +495,8 @@ def asked_role(question: str) -> set[str]:
 def in_the_role(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> bool:
     """Whether the people ``text`` names hold the role the question asks about (`asked_role`) in its
     cited passages: a sentence that names one of them, or the sentence before or after it when that
-    one names nobody else, holds every word of the role. "Íñigo Salcedo ... regional minister for Ecological Transition" is not
-    the regional health minister. True when the question asks no role, or no cited passage of the
+    one names nobody else, holds every word of the role. "Íñigo Salcedo ... regional minister for
+    Ecological Transition" is not the regional health minister. True when the question asks no role, or no cited passage of the
     question's language names them (words are not matched across languages)."""
     role = asked_role(question)
     if not role:
@@ -509,7 +508,8 @@ def in_the_role(text: str, question: str, hits: Sequence[Hit], language: str = "
         words = [{singular(fold(w)) for w in re.findall(r"[^\W\d_]+", s)} for s in passage]
         others = [bool(anchors(s, sentence=True) - people - asked) for s in passage]  # names someone else
         for i, s in enumerate(passage):
-            if any(fold(p) in findable(s) for p in people):
+            held = findable(s)
+            if any(fold(p) in held for p in people):
                 near = [j for j in (i - 1, i + 1) if 0 <= j < len(passage) and not others[j]]
                 naming.append(set().union(words[i], *(words[j] for j in near)))
     return not naming or any(role <= around for around in naming)
