@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from index.language import ALL_FUNCTION_WORDS, MONTHS, PERSON_WORDS, SAYING, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences
+from index.language import ALL_FUNCTION_WORDS, FROM_WORDS, MONTHS, PERSON_WORDS, SAYING, TO_WORDS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences
 
 from .anchors import acronyms, anchors, findable
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
@@ -106,6 +106,8 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support,
             checked, repairs = dated, [*repairs, "day"]
     if query.kind == "answer" and not same_names(checked, query.standalone or query.question):
         return withdrawn("another name in the asked one's place")
+    if query.kind == "answer" and not same_direction(checked, query.standalone or query.question, hits):
+        return withdrawn("the opposite direction")
     if query.kind == "answer" and query.expects == "person" and not in_the_role(checked, query.standalone or query.question, hits, query.language):
         return withdrawn("person in another role")
     if query.kind == "answer" and query.expects and not delivers(query.expects, checked, query.question, hits):
@@ -468,6 +470,59 @@ def same_names(text: str, question: str) -> bool:
     missing = [(side, v) for side, v, n in pairs(question) if fold(n) not in held and not acronym(n)]
     return not any(same(v, w) and side == other and fold(m) not in asked and not acronym(m)
                    for side, v in missing for other, w, m in pairs(body))
+
+
+def _words(words: Sequence[str]) -> str:
+    return "|".join(re.escape(fold(w)).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+_FROM, _TO = _words(FROM_WORDS), _words(TO_WORDS)
+_THE = r"(?:(?:the|el|la|los|las)\s+)?"
+
+
+def ends(text: str, places: Sequence[str]) -> dict[str, set[str]]:
+    """Where ``text`` puts each of ``places`` on a journey: "from" its start ("leaving Eastport", "sale
+    de Eastport"), "to" its end ("llegará a Kellmoor"), or both ("from Eastport to Kellmoor", "leave
+    Kellmoor for Eastport", "de Eastport a Kellmoor"). Places it names without a direction are left
+    out. Not handled: a direction told by other words ("the Kellmoor-bound train", "inbound")."""
+    t = " ".join(fold(text).split())
+    out: dict[str, set[str]] = {}
+    for p in places:
+        q = re.escape(fold(p))
+        if re.search(rf"\b(?:{_FROM})\s+{_THE}{q}\b", t):
+            out.setdefault(p, set()).add("from")
+        if re.search(rf"\b(?:{_TO})\s+{_THE}{q}\b", t):
+            out.setdefault(p, set()).add("to")
+        for other in places:
+            if other != p and re.search(rf"\b(?:de|{_FROM})\s+{_THE}{q}\s+(?:a|for|to|hasta|hacia)\s+{_THE}{re.escape(fold(other))}\b", t):
+                out.setdefault(p, set()).add("from")
+                out.setdefault(other, set()).add("to")
+    return out
+
+
+def same_direction(text: str, question: str, hits: Sequence[Hit]) -> bool:
+    """Whether the answer's figures are those of the journey the question asks about: False when the
+    question names where it starts and where it ends ("leave Kellmoor for Eastport"), and the cited
+    sentences that state a figure or clock time of the answer all put those places the other way
+    round ("saldrá de Eastport a las 0:40 horas y llegará a Kellmoor"). Names are matched in any
+    language, as translations keep them. True when the question names no direction, or no cited
+    sentence stating the answer's figures names one."""
+    places = name_phrases(question)
+    asked = ends(question, places)
+    start = [p for p, e in asked.items() if e == {"from"}]
+    end = [p for p, e in asked.items() if e == {"to"}]
+    if len(start) != 1 or len(end) != 1:
+        return True
+    clock, figures = times(text), [q for c, _ in sentences(text) for q in quantities(c)]
+    verdicts = []
+    for n in _cited(text, hits):
+        for s in split_sentences(hits[n - 1].chunk.text):
+            if not (clock & times(s) or any(f.matches(q) for f in figures for q in quantities(s))):
+                continue
+            found = ends(s, [start[0], end[0]])
+            if found:
+                verdicts.append("from" in found.get(start[0], set()) or "to" in found.get(end[0], set()))
+    return not verdicts or any(verdicts)
 
 
 _ROLE = re.compile(r"\b(?:who (?:is|was|will be|would be|became)|qui[eé]n (?:es|era|fue|ser[aá]|ser[ií]a))\s+(?:the|el|la)\s+"

@@ -212,6 +212,29 @@ def test_another_name_where_the_question_puts_one_beside_a_verb_is_not_an_answer
     assert same_names("CRS offered a 2.5 percent rise [1].", "What did Corridor Rail Services offer the union?")  # an acronym
 
 
+def test_a_figure_of_the_journey_the_other_way_round_is_not_an_answer():
+    from rag.check import ends, same_direction
+
+    assert ends("What time does the late train leave Kellmoor for Eastport?", ["Kellmoor", "Eastport"]) == {
+        "Kellmoor": {"from"}, "Eastport": {"to"}}
+    assert ends("¿A qué hora sale el tren de Eastport a Kellmoor?", ["Eastport", "Kellmoor"]) == {
+        "Eastport": {"from"}, "Kellmoor": {"to"}}
+    assert ends("The line runs between Eastport and Kellmoor.", ["Eastport", "Kellmoor"]) == {}
+    spanish = Source("Horario de verano", "Diario Norte", language="es")
+    english = Source("Summer timetable", "Northern Ledger", language="en")
+    timetable = "Ese tren saldrá de Eastport a las 0:40 horas y llegará a Kellmoor a las 2:55 horas. El abono cuesta 286 libras."
+    hits = [Hit(Chunk("h1#0", "h1", timetable, 0, spanish), 0.9, 1)]
+    asked = "What time does the late train leave Kellmoor for Eastport?"
+    assert not same_direction("The late train leaves Kellmoor for Eastport at 12:40 a.m. [1].", asked, hits)
+    assert same_direction("The late train leaves Eastport for Kellmoor at 12:40 a.m. [1].",
+                          "What time does the late train leave Eastport for Kellmoor?", hits)
+    assert same_direction("The late train arrives in Kellmoor at 2:55 a.m. [1].",
+                          "When does the late train from Eastport reach Kellmoor?", hits)
+    assert same_direction("A monthly pass costs 286 pounds [1].", "How much is a pass from Kellmoor to Eastport?", hits)
+    both = [*hits, Hit(Chunk("h2#0", "h2", "A late train will also leave Kellmoor at 12:40 a.m. for Eastport.", 0, english), 0.8, 2)]
+    assert same_direction("The late train leaves Kellmoor for Eastport at 12:40 a.m. [1][2].", asked, both)
+
+
 def test_a_sentence_in_two_languages_is_translated_and_keeps_its_markers(tmp_path):
     from rag import Archive
 
