@@ -23,7 +23,7 @@ from .anchors import acronyms, anchors, findable
 from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
 from .correct import corrections, supersede
 from .disagree import disagreements, further_side, state_sides
-from .quantities import counted, days, is_day, is_year, ordinals, quantities, spoken, times
+from .quantities import counted, days, is_day, is_year, ordinal_nouns, ordinals, quantities, spoken, times
 from .support import Support
 from .timeline import from_passages, lay_out, undated
 from .types import Answer, Correction, Disagreement, Hit, Query, Reply
@@ -366,14 +366,16 @@ def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str =
 
 def same_ordinal(text: str, question: str, hits: Sequence[Hit]) -> bool:
     """Whether the figures ``text`` gives may belong to the phase, half or round the question picks
-    by an ordinal ("el primer semestre"): False when a cited passage sentence that states one of
-    them names another ordinal ("el segundo semestre") and none of those sentences, nor a sentence
-    beside one, names the asked one. True when the question names no ordinal, the answer gives no
-    figure the question lacks, or no cited sentence in the question's language states one. Not
-    handled: passages in another language (ordinals are not matched across languages), a sentence
-    that names no ordinal while another names the asked one (the first phase's cost, the second
-    phase in another sentence: "primer día", "primera piedra" are as often days and idioms), answers
-    without figures, and an ordinal stated only by reference ("the latter phase")."""
+    by an ordinal ("el primer semestre"): False when none of the cited passage sentences that state
+    one of them, nor a sentence beside one, names the asked ordinal, and either one of them names
+    another ("el segundo semestre") or another sentence of those passages gives figures of its own
+    to the asked ordinal with the word it qualifies in the question ("60,000 cubic meters referred
+    to a possible second phase", three sentences after the grant's 9 million; a headline's
+    "primera piedra" gives none). True when the question names no
+    ordinal, the answer gives no figure the question lacks, or no cited sentence in the question's
+    language states one. Not handled: passages in another language (ordinals are not matched
+    across languages), answers without figures, and an ordinal stated only by reference ("the
+    latter phase")."""
     asked = ordinals(question)
     cited = _cited(text, hits)
     stated = {q.value for q in quantities(question)}
@@ -381,18 +383,21 @@ def same_ordinal(text: str, question: str, hits: Sequence[Hit]) -> bool:
     if not asked or not cited or not figures:
         return True
     language = question_language(question)
-    other = False
+    phase = ordinal_nouns(question)
+    other = named = stating = False
     for n in cited:
         if hits[n - 1].chunk.source.language not in (language, ""):
             continue  # ordinals do not translate word for word ("fourth quarter", "último cuarto")
         parts = split_sentences(replace(hits[n - 1], excerpt="").passage)
+        named = named or any(phase & ordinal_nouns(s) and any(q.value not in asked and not is_year(q) and not is_day(q, s) for q in quantities(s))
+                             for s in split_sentences(hits[n - 1].chunk.text))  # the heading's day is no figure of the phase
         for i, part in enumerate(parts):
             if not any(f.matches(q) for f in figures for q in quantities(part)):
                 continue
             if asked & ordinals(" ".join(parts[max(0, i - 1):i + 2])):
                 return True
-            other = other or bool(ordinals(part) - asked)
-    return not other
+            stating, other = True, other or bool(ordinals(part) - asked)
+    return not (other or named and stating)
 
 
 def same_day(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> str | None:
@@ -482,46 +487,50 @@ _THE = r"(?:(?:the|el|la|los|las)\s+)?"
 
 def ends(text: str, places: Sequence[str]) -> dict[str, set[str]]:
     """Where ``text`` puts each of ``places`` on a journey: "from" its start ("leaving Eastport", "sale
-    de Eastport"), "to" its end ("llegará a Kellmoor"), or both ("from Eastport to Kellmoor", "leave
-    Kellmoor for Eastport", "de Eastport a Kellmoor"). Places it names without a direction are left
-    out. Not handled: a direction told by other words ("the Kellmoor-bound train", "inbound")."""
+    de Eastport"), "to" its end ("llegará a Kellmoor"), or both. Places it names without a
+    direction are left out. Not handled: a direction told by other words ("the Kellmoor-bound
+    train", "inbound")."""
     t = " ".join(fold(text).split())
     out: dict[str, set[str]] = {}
     for p in places:
         q = re.escape(fold(p))
         if re.search(rf"\b(?:{_FROM})\s+{_THE}{q}\b", t):
             out.setdefault(p, set()).add("from")
-        if re.search(rf"\b(?:{_TO})\s+{_THE}{q}\b", t):
+        if re.search(rf"(?<!according )\b(?:{_TO})\s+{_THE}{q}\b", t):
             out.setdefault(p, set()).add("to")
-        for other in places:
-            if other != p and re.search(rf"\b(?:de|{_FROM})\s+{_THE}{q}\s+(?:a|for|to|hasta|hacia)\s+{_THE}{re.escape(fold(other))}\b", t):
-                out.setdefault(p, set()).add("from")
-                out.setdefault(other, set()).add("to")
+    for start, end in _journeys(t, places):
+        out.setdefault(start, set()).add("from")
+        out.setdefault(end, set()).add("to")
     return out
+
+
+def _journeys(folded: str, places: Sequence[str]) -> list[tuple[str, str]]:
+    """The (start, end) pairs of ``places`` that ``folded`` names as one journey: "from Eastport to
+    Kellmoor", "leave Kellmoor for Eastport", "de Eastport a Kellmoor"."""
+    return [(p, o) for p in places for o in places if p != o and re.search(
+        rf"\b(?:de|{_FROM})\s+{_THE}{re.escape(fold(p))}\s+(?:a|for|to|hasta|hacia)\s+{_THE}{re.escape(fold(o))}\b", folded)]
 
 
 def same_direction(text: str, question: str, hits: Sequence[Hit]) -> bool:
     """Whether the answer's figures are those of the journey the question asks about: False when the
-    question names where it starts and where it ends ("leave Kellmoor for Eastport"), and the cited
-    sentences that state a figure or clock time of the answer all put those places the other way
-    round ("saldrá de Eastport a las 0:40 horas y llegará a Kellmoor"). Names are matched in any
-    language, as translations keep them. True when the question names no direction, or no cited
-    sentence stating the answer's figures names one."""
-    places = name_phrases(question)
-    asked = ends(question, places)
-    start = [p for p, e in asked.items() if e == {"from"}]
-    end = [p for p, e in asked.items() if e == {"to"}]
-    if len(start) != 1 or len(end) != 1:
+    question names one journey between two places ("leave Kellmoor for Eastport"), and the cited
+    sentences that state a figure or clock time of the answer and name a direction all put those
+    places the other way round ("saldrá de Eastport a las 0:40 horas y llegará a Kellmoor"). Names
+    are matched in any language, as translations keep them. True when the question names no
+    journey, or no cited sentence stating the answer's figures names a direction."""
+    asked = _journeys(" ".join(fold(question).split()), name_phrases(question))
+    if len(asked) != 1:
         return True
+    start, end = asked[0]
     clock, figures = times(text), [q for c, _ in sentences(text) for q in quantities(c)]
     verdicts = []
     for n in _cited(text, hits):
         for s in split_sentences(hits[n - 1].chunk.text):
             if not (clock & times(s) or any(f.matches(q) for f in figures for q in quantities(s))):
                 continue
-            found = ends(s, [start[0], end[0]])
+            found = ends(s, [start, end])
             if found:
-                verdicts.append("from" in found.get(start[0], set()) or "to" in found.get(end[0], set()))
+                verdicts.append("from" in found.get(start, set()) or "to" in found.get(end, set()))
     return not verdicts or any(verdicts)
 
 

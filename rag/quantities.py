@@ -93,15 +93,32 @@ _ORDINAL_WORD = re.compile(rf"\b(?:{'|'.join(sorted(map(fold, ORDINALS), key=len
 _ORDINAL_DIGITS = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|º|ª|\.º|\.ª)(?!\w)")
 
 
+def _ordinals(text: str) -> list[tuple[int, str, int]]:
+    """Each ordinal of ``text`` as (number, the text it was found in, where it ends there)."""
+    folded = fold(text)
+    found = [(ORDINALS_FOLDED[m.group(0)], folded, m.end()) for m in _ORDINAL_WORD.finditer(folded)]
+    for m in _ORDINAL_DIGITS.finditer(text):
+        if not (_MONTH_AFTER.match(text[m.end():m.end() + 20]) or _MONTH_BEFORE.search(text[max(0, m.start() - 12):m.start()])):
+            found.append((int(m.group(1)), text, m.end()))
+    return found
+
+
 def ordinals(text: str) -> set[int]:
     """The ordinals ``text`` states, as numbers: "the second phase" and "la 2ª fase" give {2}.
     A day of a month ("July 2nd", "1º de mayo") is a date, not an ordinal."""
-    folded = fold(text)
-    found = {ORDINALS_FOLDED[m.group(0)] for m in _ORDINAL_WORD.finditer(folded)}
-    for m in _ORDINAL_DIGITS.finditer(text):
-        if not (_MONTH_AFTER.match(text[m.end():m.end() + 20]) or _MONTH_BEFORE.search(text[max(0, m.start() - 12):m.start()])):
-            found.add(int(m.group(1)))
-    return found
+    return {n for n, _, _ in _ordinals(text)}
+
+
+def ordinal_nouns(text: str) -> set[tuple[int, str]]:
+    """Each ordinal of ``text`` (`ordinals`) with the word that follows it, folded and singular:
+    "the second phase" and "la segunda fase" give {(2, "phase")} and {(2, "fase")}. An ordinal
+    before no word ("came second.") is left out."""
+    out = set()
+    for n, source, end in _ordinals(text):
+        after = re.match(r"\s+([^\W\d_]+)", source[end:])
+        if after:
+            out.add((n, singular(fold(after.group(1)))))
+    return out
 
 
 _WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))

@@ -450,6 +450,11 @@ def test_a_figure_of_another_phase_or_half_does_not_answer_for_the_asked_one():
     grant = hits("The region will give 9 million euros to the plant. Production starts in 2026. Water cuts go on. "
                  "A possible second phase has not been approved.", "en")
     assert same_ordinal("It would cost 9 million euros [1].", "How much would the second phase cost?", grant)  # not told
+    larger = hits("The region will give 9 million euros to the plant. Production starts in 2026. Water cuts go on. "
+                  "The figure of 60,000 cubic meters referred to a possible second phase.", "en")
+    assert not same_ordinal("It would cost 9 million euros [1].", "How much would the second phase cost?", larger)
+    stone = hits("El embalse estaba al 10 % el lunes. Los cortes siguen. Ferrer colocó la primera piedra el 8 de julio de 2024.")
+    assert same_ordinal("Estaba al 10 % [1].", "¿A qué nivel estaba el embalse cuando se colocó la primera piedra?", stone)
     first = hits("El primer día circularon 61 trenes.")
     assert same_ordinal("Circularon 61 trenes [1].", "¿Cuántos trenes circularon el primer día?", first)
     beside = hits("The second phase was approved on Monday. It will cost 12 million euros.", "en")
