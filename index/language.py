@@ -87,13 +87,16 @@ OUTLET_WORDS = ("outlet", "outlets", "source", "sources", "media", "newspaper", 
 PERSON_WORDS = frozenset("""individual person people man woman one player figure name persona hombre mujer jugador
 jugadora nombre""".split())
 # Words that put a place at a journey's start ("leaving Eastport", "sale de Eastport") or end ("llegará a
-# Kellmoor"); "for" only after a start ("leave Kellmoor for Eastport"), "de X a Y" both: English and Spanish.
+# Kellmoor"), and those that join its two ends after a start ("leave Kellmoor for Eastport", "de
+# Eastport a Kellmoor"): English and Spanish.
 FROM_WORDS = ("from", "leave", "leaves", "leaving", "left", "depart", "departs", "departing", "departed", "desde",
               "sale de", "salen de", "salía de", "salían de", "salió de", "saldrá de", "saldrán de", "saldría de",
               "parte de", "parten de", "partirá de", "partió de")
 TO_WORDS = ("to", "towards", "arrive in", "arrives in", "arriving in", "arrived in", "arrive at", "arrives at",
             "arriving at", "arrived at", "reach", "reaches", "reaching", "reached", "hasta", "hacia", "rumbo a",
             "con destino a", "llega a", "llegan a", "llegaba a", "llegó a", "llegará a", "llegarán a", "llegaría a")
+JOURNEY_FROM = FROM_WORDS + ("de",)
+JOURNEY_TO = ("for", "to", "a", "hasta", "hacia")
 NOT_WORDS = ("not", "no")
 BUT_WORDS = ("but", "sino")
 

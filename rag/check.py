@@ -17,10 +17,11 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from index.language import ALL_FUNCTION_WORDS, FROM_WORDS, MONTHS, PERSON_WORDS, SAYING, TO_WORDS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences
+from index.language import (ALL_ARTICLES, ALL_FUNCTION_WORDS, FROM_WORDS, JOURNEY_FROM, JOURNEY_TO, MONTHS, PERSON_WORDS, SAYING,
+                            SOURCE_BEFORE, TO_WORDS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences)
 
 from .anchors import acronyms, anchors, findable
-from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers
+from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers, worded
 from .correct import corrections, supersede
 from .disagree import disagreements, further_side, state_sides
 from .quantities import counted, days, is_day, is_year, ordinal_nouns, ordinals, quantities, spoken, times
@@ -145,7 +146,9 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
     A sentence its cited passages do not support (or an uncited one with names or figures) gets
     the fewest passages (up to three, most shared numbers and names first) that do. When none do,
     a figure that a cited passage states at another power of a thousand ("12 million" for "12 mil
-    millones") is rewritten as the passage states it; failing that the sentence is withdrawn.
+    millones") is rewritten as the passage states it; failing that the sentence is withdrawn. An
+    uncited sentence with neither is cited to the passage that holds most of its words (`worded`),
+    when another sentence of the answer cites a passage.
     Passages are judged whole, with their title, outlet and date; what the question (``given``)
     already states counts as known, so restating it needs no source. A rewritten figure is spelled
     in ``language``, the answer's. Returns the text, the
@@ -160,11 +163,16 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
     out: list[str] = []
     weak: list[str] = []
     repairs: list[str] = []
+    elsewhere = any(1 <= n <= len(hits) for n in cited_in(text))  # an answer cited nowhere is not cited by its words
     for piece in sentence_pieces(_attach_markers(text)):
         cited = [n for n in cited_in(piece) if 1 <= n <= len(hits)]
         claim = undated(claim_text(piece))  # a timeline line's day is checked by `rag.timeline`
-        if not claim or (cited and backed(cited, claim)) or (not cited and not anchors(claim, sentence=True) and not quantities(claim)):
+        if not claim or (cited and backed(cited, claim)):
             out.append(piece)
+            continue
+        if not cited and not anchors(claim, sentence=True) and not quantities(claim):  # cited by its words, if a passage has them
+            n = worded(claim, texts) if elsewhere else 0
+            out.append(with_markers(piece, f"[{n}]") if n else piece)
             continue
         wanted = anchors(claim, sentence=True)
         order = sorted(range(1, len(hits) + 1), key=lambda n: -len(wanted & shared[n - 1]))
@@ -389,8 +397,8 @@ def same_ordinal(text: str, question: str, hits: Sequence[Hit]) -> bool:
         if hits[n - 1].chunk.source.language not in (language, ""):
             continue  # ordinals do not translate word for word ("fourth quarter", "último cuarto")
         parts = split_sentences(replace(hits[n - 1], excerpt="").passage)
-        named = named or any(phase & ordinal_nouns(s) and any(q.value not in asked and not is_year(q) and not is_day(q, s) for q in quantities(s))
-                             for s in split_sentences(hits[n - 1].chunk.text))  # the heading's day is no figure of the phase
+        named = named or any(phase & ordinal_nouns(s) and _own_figures(s, asked)  # the heading's day is no figure of the phase
+                             for s in split_sentences(hits[n - 1].chunk.text))
         for i, part in enumerate(parts):
             if not any(f.matches(q) for f in figures for q in quantities(part)):
                 continue
@@ -398,6 +406,11 @@ def same_ordinal(text: str, question: str, hits: Sequence[Hit]) -> bool:
                 return True
             stating, other = True, other or bool(ordinals(part) - asked)
     return not (other or named and stating)
+
+
+def _own_figures(sentence: str, ordinal: set[int]) -> bool:
+    """Whether ``sentence`` states a figure other than a year, a day or the ``ordinal`` itself."""
+    return any(q.value not in ordinal and not is_year(q) and not is_day(q, sentence) for q in quantities(sentence))
 
 
 def same_day(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> str | None:
@@ -481,8 +494,9 @@ def _words(words: Sequence[str]) -> str:
     return "|".join(re.escape(fold(w)).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
 
-_FROM, _TO = _words(FROM_WORDS), _words(TO_WORDS)
-_THE = r"(?:(?:the|el|la|los|las)\s+)?"
+_FROM, _TO, _START, _JOIN = _words(FROM_WORDS), _words(TO_WORDS), _words(JOURNEY_FROM), _words(JOURNEY_TO)
+_THE = rf"(?:(?:{_words(ALL_ARTICLES)})\s+)?"
+_SOURCE = re.compile(rf"\b(?:{_words(SOURCE_BEFORE)})\b")  # "according to TechCrunch" names no journey's end
 
 
 def ends(text: str, places: Sequence[str]) -> dict[str, set[str]]:
@@ -490,13 +504,13 @@ def ends(text: str, places: Sequence[str]) -> dict[str, set[str]]:
     de Eastport"), "to" its end ("llegará a Kellmoor"), or both. Places it names without a
     direction are left out. Not handled: a direction told by other words ("the Kellmoor-bound
     train", "inbound")."""
-    t = " ".join(fold(text).split())
+    t = _SOURCE.sub(",", " ".join(fold(text).split()))
     out: dict[str, set[str]] = {}
     for p in places:
         q = re.escape(fold(p))
         if re.search(rf"\b(?:{_FROM})\s+{_THE}{q}\b", t):
             out.setdefault(p, set()).add("from")
-        if re.search(rf"(?<!according )\b(?:{_TO})\s+{_THE}{q}\b", t):
+        if re.search(rf"\b(?:{_TO})\s+{_THE}{q}\b", t):
             out.setdefault(p, set()).add("to")
     for start, end in _journeys(t, places):
         out.setdefault(start, set()).add("from")
@@ -508,7 +522,7 @@ def _journeys(folded: str, places: Sequence[str]) -> list[tuple[str, str]]:
     """The (start, end) pairs of ``places`` that ``folded`` names as one journey: "from Eastport to
     Kellmoor", "leave Kellmoor for Eastport", "de Eastport a Kellmoor"."""
     return [(p, o) for p in places for o in places if p != o and re.search(
-        rf"\b(?:de|{_FROM})\s+{_THE}{re.escape(fold(p))}\s+(?:a|for|to|hasta|hacia)\s+{_THE}{re.escape(fold(o))}\b", folded)]
+        rf"\b(?:{_START})\s+{_THE}{re.escape(fold(p))}\s+(?:{_JOIN})\s+{_THE}{re.escape(fold(o))}\b", folded)]
 
 
 def same_direction(text: str, question: str, hits: Sequence[Hit]) -> bool:

@@ -133,6 +133,19 @@ def attribute(text: str, hits: Sequence[Hit], min_share: float = 0.5) -> str:
     return "".join(out)
 
 
+def worded(sentence: str, passages: Sequence[str], min_share: float = 0.6) -> int:
+    """The number of the passage holding most of ``sentence``'s words of four letters or more, when
+    it holds at least ``min_share`` of them; 0 otherwise. For a sentence with no name or figure to
+    cite it by ("La empresa, en cambio, calculó el porcentaje sobre el total de su plantilla").
+    Words are matched as written, so a sentence translated from its passage is not found."""
+    wanted = {w.lower() for w in _WORD.findall(sentence)}
+    if not wanted:
+        return 0
+    shares = [len(wanted & {w.lower() for w in _WORD.findall(p)}) / len(wanted) for p in passages]
+    best = max(range(len(shares)), key=shares.__getitem__, default=-1)
+    return best + 1 if best >= 0 and shares[best] >= min_share else 0
+
+
 def citations(cited: Sequence[int], hits: Sequence[Hit], text: str = "", unsupported: Sequence[str] = ()) -> list[Citation]:
     """One `Citation` per cited passage number, in order of first mention.
 

@@ -88,6 +88,18 @@ def test_a_spanish_answer_gets_its_magnitude_repaired_in_spanish():
     assert (text, weak, repairs) == ("Las obras del puerto de Velport costarán 3 mil millones de euros [1].", [], ["magnitude"])
 
 
+def test_a_sentence_without_names_or_figures_is_cited_to_the_passage_that_holds_its_words():
+    judge = LexicalSupport()
+    hits = [Hit(Chunk("c1", "a1", "The council approved the plan by 17 votes to 12.", 0), 1.0, 1),
+            Hit(Chunk("c2", "a2", "The spokesperson did not say whether the centre would revise its figure.", 0), 0.9, 2)]
+    text, weak, _ = verify("The plan passed by 17 votes to 12 [1]. The spokesperson did not say whether the centre "
+                           "would revise its figure. That matters.", hits, judge)
+    assert text == ("The plan passed by 17 votes to 12 [1]. The spokesperson did not say whether the centre would revise "
+                    "its figure [2]. That matters.") and weak == []  # a sentence no passage words stays as it is
+    alone = "The spokesperson did not say whether the centre would revise its figure."
+    assert verify(alone, hits, judge)[0] == alone  # an answer cited nowhere is left to be withdrawn as uncited
+
+
 @pytest.mark.parametrize("question, kind", [
     ("How many people were evacuated?", "number"), ("¿Cuántos tractores participaron?", "number"),
     ("What percentage voted in favour?", "number"), ("When will the plant open?", "date"),
