@@ -21,7 +21,7 @@ from index.language import (ALL_ARTICLES, ALL_FUNCTION_WORDS, FROM_WORDS, JOURNE
                             SOURCE_BEFORE, TO_WORDS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences)
 
 from .anchors import acronyms, anchors, findable
-from .cite import attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers, worded
+from .cite import also_from, attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers, worded
 from .correct import corrections, supersede
 from .disagree import disagreements, further_side, state_sides
 from .quantities import counted, days, is_day, is_year, ordinal_nouns, ordinals, quantities, spoken, times
@@ -70,7 +70,8 @@ def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support,
     text, cited = clean_markers(reply.text, len(hits))
     if not cited:
         text, cited = clean_markers(attribute(text, hits), len(hits))
-    checked, weak, repairs = verify(text, hits, support, given=f"{query.question}\n{query.search}", language=query.language)
+    checked, weak, repairs = verify(text, hits, support, given=f"{query.question}\n{query.search}", language=query.language,
+                                    whole=query.kind != "timeline")
     repairs = [*repairs, "timeline from passages"] if drawn else repairs
     checked, cited = clean_markers(checked, len(hits))
     if query.kind == "timeline":  # one line per event in date order, its passages numbered as the lines cite them
@@ -140,7 +141,7 @@ def _revision_of(d: Disagreement, c: Correction) -> bool:
 
 
 def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
-           language: str = "en") -> tuple[str, list[str], list[str]]:
+           language: str = "en", whole: bool = True) -> tuple[str, list[str], list[str]]:
     """Check each sentence against its passages; re-cite, repair or withdraw the ones they do not back.
 
     A sentence its cited passages do not support (or an uncited one with names or figures) gets
@@ -148,7 +149,9 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
     a figure that a cited passage states at another power of a thousand ("12 million" for "12 mil
     millones") is rewritten as the passage states it; failing that the sentence is withdrawn. An
     uncited sentence with neither is cited to the passage that holds most of its words (`worded`),
-    when another sentence of the answer cites a passage.
+    when another sentence of the answer cites a passage; a backed one also cites the passage that
+    holds the words its cited ones lack (`also_from`), unless ``whole`` is False (a timeline's
+    lines cite one event each).
     Passages are judged whole, with their title, outlet and date; what the question (``given``)
     already states counts as known, so restating it needs no source. A rewritten figure is spelled
     in ``language``, the answer's. Returns the text, the
@@ -168,7 +171,8 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
         cited = [n for n in cited_in(piece) if 1 <= n <= len(hits)]
         claim = undated(claim_text(piece))  # a timeline line's day is checked by `rag.timeline`
         if not claim or (cited and backed(cited, claim)):
-            out.append(piece)
+            more = also_from(claim, cited, texts) if cited and whole else 0
+            out.append(with_markers(without_markers(piece), "".join(f"[{n}]" for n in sorted({*cited, more}))) if more else piece)
             continue
         if not cited and not anchors(claim, sentence=True) and not quantities(claim):  # cited by its words, if a passage has them
             n = worded(claim, texts) if elsewhere else 0

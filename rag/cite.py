@@ -146,6 +146,21 @@ def worded(sentence: str, passages: Sequence[str], min_share: float = 0.6) -> in
     return best + 1 if best >= 0 and shares[best] >= min_share else 0
 
 
+def also_from(sentence: str, cited: Sequence[int], passages: Sequence[str], min_words: int = 4) -> int:
+    """The number of a passage not in ``cited`` that holds at least half (and three or more) of the
+    ``min_words`` or more words of four letters that ``sentence`` has and its cited passages lack; 0
+    when none does. A sentence put together from two passages ("The official figure of 1,150 ...
+    [1] includes only residents whose evacuation had been ordered" [2]) cites both."""
+    wanted = {w.lower() for w in _WORD.findall(sentence)}
+    for n in cited:
+        wanted -= {w.lower() for w in _WORD.findall(passages[n - 1])}
+    if len(wanted) < min_words:
+        return 0
+    shares = {n: len(wanted & {w.lower() for w in _WORD.findall(p)}) for n, p in enumerate(passages, start=1) if n not in cited}
+    best = max(shares, key=shares.__getitem__, default=0)
+    return best if best and shares[best] >= max(3, len(wanted) / 2) else 0
+
+
 def citations(cited: Sequence[int], hits: Sequence[Hit], text: str = "", unsupported: Sequence[str] = ()) -> list[Citation]:
     """One `Citation` per cited passage number, in order of first mention.
 

@@ -100,6 +100,19 @@ def test_a_sentence_without_names_or_figures_is_cited_to_the_passage_that_holds_
     assert verify(alone, hits, judge)[0] == alone  # an answer cited nowhere is left to be withdrawn as uncited
 
 
+def test_a_sentence_put_together_from_two_passages_cites_both():
+    judge = LexicalSupport()
+    hits = [Hit(Chunk("c1", "a1", "That is more than double the figure of 1,150 evacuees given by the CCEV on Wednesday.", 0), 1.0, 1),
+            Hit(Chunk("c2", "a1", "The count included only residents whose evacuation had been ordered and registered.", 1), 0.9, 2),
+            Hit(Chunk("c3", "a2", "The count of 1,150 was given on Wednesday.", 0), 0.8, 3)]
+    text, _, _ = verify("The figure of 1,150 evacuees given by the CCEV on Wednesday included only residents whose "
+                        "evacuation had been ordered and registered [1].", hits, judge)
+    assert text.endswith("registered [1][2].")
+    assert verify("The CCEV gave 1,150 evacuees on Wednesday [1].", hits, judge)[0].endswith("Wednesday [1].")  # nothing lacking
+    timeline = "2024-07-03: The figure of 1,150 evacuees given by the CCEV included only registered residents [1]."
+    assert verify(timeline, hits, judge, whole=False)[0] == timeline  # a timeline line cites its own event only
+
+
 @pytest.mark.parametrize("question, kind", [
     ("How many people were evacuated?", "number"), ("¿Cuántos tractores participaron?", "number"),
     ("What percentage voted in favour?", "number"), ("When will the plant open?", "date"),
