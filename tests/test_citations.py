@@ -42,3 +42,16 @@ def test_llm_support_reads_the_first_word_of_a_reply():
     assert LLMSupport(FakeLLM("Yes, it does.")).entails("premise", "claim")
     assert not LLMSupport(FakeLLM("No.")).entails("premise", "claim")
     assert not LLMSupport(FakeLLM("Perhaps")).entails("premise", "claim")
+
+
+def test_the_judge_bench_pairs_a_passage_sentence_with_the_same_sentence_with_a_figure_changed(fake_archive):
+    from bench.judge import LAYOUTS, changed, draw
+
+    assert changed("The plant will cost 61 million euros in 2024.") == "The plant will cost 68 million euros in 2024."
+    assert changed("It opened in 2024 after a long wait for the town.") is None  # a year is not the figure changed
+    pairs = draw(fake_archive, 50, seed=1)
+    assert pairs and len({p["id"] for p in pairs}) == len(pairs)  # one sentence per passage
+    for p in pairs:
+        assert p["sentence"] in p["text"] and p["changed"] != p["sentence"]
+        assert LAYOUTS["heading first"](p).startswith(p["heading"]) and LAYOUTS["heading last"](p).endswith(p["heading"])
+    assert draw(fake_archive, 50, seed=1) == pairs  # seeded
