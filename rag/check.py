@@ -494,13 +494,14 @@ def same_names(text: str, question: str) -> bool:
                    for side, v in missing for other, w, m in pairs(body))
 
 
-def _words(words: Sequence[str]) -> str:
+def _any_of(words: Sequence[str]) -> str:
+    """A regular expression alternative of ``words``, folded, longest first, spaces matching any run of them."""
     return "|".join(re.escape(fold(w)).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
 
-_FROM, _TO, _START, _JOIN = _words(FROM_WORDS), _words(TO_WORDS), _words(JOURNEY_FROM), _words(JOURNEY_TO)
-_THE = rf"(?:(?:{_words(ALL_ARTICLES)})\s+)?"
-_SOURCE = re.compile(rf"\b(?:{_words(SOURCE_BEFORE)})\b")  # "according to TechCrunch" names no journey's end
+_FROM, _TO, _START, _JOIN = _any_of(FROM_WORDS), _any_of(TO_WORDS), _any_of(JOURNEY_FROM), _any_of(JOURNEY_TO)
+_THE = rf"(?:(?:{_any_of(ALL_ARTICLES)})\s+)?"
+_SOURCE = re.compile(rf"\b(?:{_any_of(SOURCE_BEFORE)})\b")  # "according to TechCrunch" names no journey's end
 
 
 def ends(text: str, places: Sequence[str]) -> dict[str, set[str]]:

@@ -133,15 +133,20 @@ def attribute(text: str, hits: Sequence[Hit], min_share: float = 0.5) -> str:
     return "".join(out)
 
 
+def _long_words(text: str) -> set[str]:
+    """The words of four letters or more in ``text``, lower-cased."""
+    return {w.lower() for w in _WORD.findall(text)}
+
+
 def worded(sentence: str, passages: Sequence[str], min_share: float = 0.6) -> int:
     """The number of the passage holding most of ``sentence``'s words of four letters or more, when
     it holds at least ``min_share`` of them; 0 otherwise. For a sentence with no name or figure to
     cite it by ("La empresa, en cambio, calculó el porcentaje sobre el total de su plantilla").
     Words are matched as written, so a sentence translated from its passage is not found."""
-    wanted = {w.lower() for w in _WORD.findall(sentence)}
+    wanted = _long_words(sentence)
     if not wanted:
         return 0
-    shares = [len(wanted & {w.lower() for w in _WORD.findall(p)}) / len(wanted) for p in passages]
+    shares = [len(wanted & _long_words(p)) / len(wanted) for p in passages]
     best = max(range(len(shares)), key=shares.__getitem__, default=-1)
     return best + 1 if best >= 0 and shares[best] >= min_share else 0
 
@@ -151,12 +156,12 @@ def also_from(sentence: str, cited: Sequence[int], passages: Sequence[str], min_
     ``min_words`` or more words of four letters that ``sentence`` has and its cited passages lack; 0
     when none does. A sentence put together from two passages ("The official figure of 1,150 ...
     [1] includes only residents whose evacuation had been ordered" [2]) cites both."""
-    wanted = {w.lower() for w in _WORD.findall(sentence)}
+    wanted = _long_words(sentence)
     for n in cited:
-        wanted -= {w.lower() for w in _WORD.findall(passages[n - 1])}
+        wanted -= _long_words(passages[n - 1])
     if len(wanted) < min_words:
         return 0
-    shares = {n: len(wanted & {w.lower() for w in _WORD.findall(p)}) for n, p in enumerate(passages, start=1) if n not in cited}
+    shares = {n: len(wanted & _long_words(p)) for n, p in enumerate(passages, start=1) if n not in cited}
     best = max(shares, key=shares.__getitem__, default=0)
     return best if best and shares[best] >= max(3, len(wanted) / 2) else 0
 
@@ -216,11 +221,11 @@ def best_quote(claims: Sequence[str], passage: str) -> str:
         at += len(piece)
     chosen = []
     for claim in claims:
-        wanted, words = anchors(claim), {w.lower() for w in _WORD.findall(claim)}
+        wanted, words = anchors(claim), _long_words(claim)
         best, score = None, 0
         for start, end in spans:
             sentence = passage[start:end]
-            s = 2 * len(anchors(sentence) & wanted) + len({w.lower() for w in _WORD.findall(sentence)} & words)
+            s = 2 * len(anchors(sentence) & wanted) + len(_long_words(sentence) & words)
             if s > score:
                 best, score = (start, end), s
         if best:

@@ -245,6 +245,7 @@ def test_a_figure_of_the_journey_the_other_way_round_is_not_an_answer():
     assert ends("¿A qué hora sale el tren de Eastport a Kellmoor?", ["Eastport", "Kellmoor"]) == {
         "Eastport": {"from"}, "Kellmoor": {"to"}}
     assert ends("The line runs between Eastport and Kellmoor.", ["Eastport", "Kellmoor"]) == {}
+    assert ends("Who, according to TechCrunch, runs the line?", ["TechCrunch"]) == {}  # a source, not a journey's end
     spanish = Source("Horario de verano", "Diario Norte", language="es")
     english = Source("Summer timetable", "Northern Ledger", language="en")
     timetable = "Ese tren saldrá de Eastport a las 0:40 horas y llegará a Kellmoor a las 2:55 horas. El abono cuesta 286 libras."
