@@ -226,8 +226,14 @@ CONJUNCTIONS = {
 
 
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
-FOREIGN_BELOW = 2.5  # a word rarer than this in a language (wordfreq's Zipf scale: 3 is once per million words) is not its own
+FOREIGN_BELOW = 3.0  # a word rarer than this in a language (wordfreq's Zipf scale: 3 is once per million words) is not its own
 FOREIGN_MARGIN = 1.0  # ... when it is this much more frequent in the other language
+
+
+def common_words(text: str) -> list[str]:
+    """The lower-case words of three letters or more in ``text``: those a translation changes
+    (names, numbers and short function words aside)."""
+    return [w for w in re.findall(r"(?<![\w'’-])[^\W\d_]{3,}(?![\w'’-])", text) if w.islower()]
 
 
 def foreign_words(sentence: str, language: str, other: str) -> list[str]:
@@ -240,11 +246,8 @@ def foreign_words(sentence: str, language: str, other: str) -> list[str]:
         return []
     from wordfreq import zipf_frequency
 
-    text = _QUOTED.sub(" ", sentence)
     out = []
-    for word in re.findall(r"(?<![\w'’-])[^\W\d_]{3,}(?![\w'’-])", text):
-        if not word.islower():
-            continue
+    for word in common_words(_QUOTED.sub(" ", sentence)):
         own, theirs = zipf_frequency(word, language), zipf_frequency(word, other)
         if own < FOREIGN_BELOW and theirs >= own + FOREIGN_MARGIN:
             out.append(word)

@@ -380,7 +380,8 @@ class Archive:
             yield answer.text
         if answer.foreign:  # sentences written partly in the passages' language are translated
             mark = time.perf_counter()
-            text = retranslate(self.llm, answer.text, answer.foreign, query.language)
+            others = {h.chunk.source.language for h in answer.hits} - {query.language, ""}
+            text = retranslate(self.llm, answer.text, answer.foreign, query.language, others)
             again = check(query, answer.hits, replace(reply, text=text, declined=False), self.support)
             timings["repair_s"] = time.perf_counter() - mark
             if not again.abstained and len(again.foreign) < len(answer.foreign):

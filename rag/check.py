@@ -21,7 +21,8 @@ from index.language import (ALL_ARTICLES, ALL_FUNCTION_WORDS, FROM_WORDS, JOURNE
                             SOURCE_BEFORE, TO_WORDS, WEEKDAYS, WHEN_WORDS, fold, foreign_words, kept_in_translation, question_language, sentence_pieces, singular, split_sentences)
 
 from .anchors import acronyms, anchors, findable
-from .cite import also_from, attribute, citations, closest, cited_in, claim_text, clean_markers, sentences, with_markers, without_markers, worded
+from .cite import (also_from, attribute, citations, cited_in, claim_text, clean_markers, closest, sentences, stating, with_markers,
+                   without_markers, worded)
 from .correct import corrections, supersede
 from .disagree import disagreements, further_side, state_sides
 from .quantities import counted, days, is_day, is_year, ordinal_nouns, ordinals, quantities, spoken, times
@@ -149,8 +150,10 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
     a figure that a cited passage states at another power of a thousand ("12 million" for "12 mil
     millones") is rewritten as the passage states it; failing that the sentence is withdrawn. An
     uncited sentence with neither is cited to the passage that holds most of its words (`worded`),
-    when another sentence of the answer cites a passage; a backed one also cites the passage that
-    holds the words its cited ones lack (`also_from`), unless ``whole`` is False (a timeline's
+    when another sentence of the answer cites a passage. A backed sentence with figures drops the
+    citations of passages that state none of them and add none of its names, when the others back
+    it alone (`stating`); it also
+    cites the passage that holds the words its cited ones lack (`also_from`), unless ``whole`` is False (a timeline's
     lines cite one event each).
     Passages are judged whole, with their title, outlet and date; what the question (``given``)
     already states counts as known, so restating it needs no source. A rewritten figure is spelled
@@ -171,8 +174,11 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
         cited = [n for n in cited_in(piece) if 1 <= n <= len(hits)]
         claim = undated(claim_text(piece))  # a timeline line's day is checked by `rag.timeline`
         if not claim or (cited and backed(cited, claim)):
-            more = also_from(claim, cited, texts) if cited and whole else 0
-            out.append(with_markers(without_markers(piece), "".join(f"[{n}]" for n in sorted({*cited, more}))) if more else piece)
+            needed = stating(claim, cited, texts, language) if len(cited) > 1 else cited
+            needed = needed if needed == cited or backed(needed, claim) else cited
+            more = also_from(claim, needed, texts) if cited and whole else 0
+            markers = "".join(f"[{n}]" for n in sorted({*needed, more} - {0}))
+            out.append(piece if needed == cited and not more else with_markers(without_markers(piece), markers))
             continue
         if not cited and not anchors(claim, sentence=True) and not quantities(claim):  # cited by its words, if a passage has them
             n = worded(claim, texts) if elsewhere else 0

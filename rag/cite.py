@@ -15,6 +15,7 @@ from typing import Sequence
 from index.language import sentence_pieces
 
 from .anchors import anchors
+from .quantities import quantities
 from .types import Citation, Hit
 
 _MARKER = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*(?:,|-|–|and|y)\s*\d+)*)\s*\]", re.I)
@@ -164,6 +165,19 @@ def also_from(sentence: str, cited: Sequence[int], passages: Sequence[str], min_
     shares = {n: len(wanted & _long_words(p)) for n, p in enumerate(passages, start=1) if n not in cited}
     best = max(shares, key=shares.__getitem__, default=0)
     return best if best and shares[best] >= max(3, len(wanted) / 2) else 0
+
+
+def stating(claim: str, cited: Sequence[int], passages: Sequence[str], language: str | None = None) -> list[int]:
+    """The numbers in ``cited`` whose passage states one of ``claim``'s figures (by value, in any
+    notation: "1.150" is 1,150), and those holding one of its names or figures that the first lack.
+    All of ``cited`` when no passage states a figure, or the claim has none."""
+    figures = quantities(claim, language)
+    kept = [n for n in cited if any(f.matches(q) for q in quantities(passages[n - 1]) for f in figures)]
+    if not kept:
+        return list(cited)
+    wanted = anchors(claim, sentence=True) | anchors(claim)
+    held = set().union(*(anchors(passages[n - 1]) for n in kept)) & wanted
+    return [n for n in cited if n in kept or (anchors(passages[n - 1]) & wanted) - held]
 
 
 def citations(cited: Sequence[int], hits: Sequence[Hit], text: str = "", unsupported: Sequence[str] = ()) -> list[Citation]:

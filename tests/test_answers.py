@@ -113,6 +113,19 @@ def test_a_sentence_put_together_from_two_passages_cites_both():
     assert verify(timeline, hits, judge, whole=False)[0] == timeline  # a timeline line cites its own event only
 
 
+def test_a_sentence_with_a_figure_does_not_cite_passages_that_do_not_state_it():
+    judge = LexicalSupport()
+    hits = [Hit(Chunk("c1", "a1", "The Tierra Alta cooperative of Los Olmares sells olive oil to Japan.", 0), 1.0, 1),
+            Hit(Chunk("c2", "a1", "The Tierra Alta cooperative has 412 members and was founded in 1958.", 1), 0.9, 2),
+            Hit(Chunk("c3", "a2", "Los Olmares has 412 olive groves and 9 mills.", 0), 0.8, 3)]
+    text, _, _ = verify("The Tierra Alta cooperative has 412 members [1][2].", hits, judge)
+    assert text == "The Tierra Alta cooperative has 412 members [2]."
+    spread = verify("The Tierra Alta cooperative, founded in 1958, sells oil to Japan [1][2].", hits, judge)[0]
+    assert spread.endswith("[1][2].")  # the figure's passage alone lacks "Japan": both stay
+    unstated = verify("The Tierra Alta cooperative sells olive oil [1][2].", hits, judge)[0]
+    assert unstated.endswith("[1][2].")  # no figure: nothing to tell the passages apart by
+
+
 @pytest.mark.parametrize("question, kind", [
     ("How many people were evacuated?", "number"), ("¿Cuántos tractores participaron?", "number"),
     ("What percentage voted in favour?", "number"), ("When will the plant open?", "date"),
@@ -145,6 +158,7 @@ def test_words_of_the_passages_language_are_found_in_an_answer():
     assert foreign_words("The mayor said the works would end in spring.", "en", "es") == []
     assert foreign_words("Diario del Sur quoted him: «las obras terminan».", "en", "es") == []  # names and quotations stay
     assert foreign_words("El pleno aprobó la planta.", "es", "en") == []
+    assert foreign_words("In the barrios of the city, the conde kept the sede.", "en", "es") == ["barrios", "conde", "sede"]
 
 
 def test_a_question_of_the_asked_type_without_it_abstains_keeping_the_guess(fake_archive):
@@ -274,10 +288,14 @@ def test_a_sentence_in_two_languages_is_translated_and_keeps_its_markers(tmp_pat
     assert answer.text == "The mayor of Soria said the works would end in spring [1]. They cost 9 million [1]."
     assert "language" in answer.repairs and answer.foreign == [] and "repair_s" in answer.timings
     [system, user] = llm.calls[1]  # the sentence alone, without the passages
-    assert "English" in user["content"] and user["content"].endswith("The alcalde of Soria said the obras would end in primavera.")
-    llm.replies = ["The alcalde of Soria said the obras would end in primavera [1].", "El alcalde dijo que sí."]
+    assert "English: alcalde, obras, primavera\n" in user["content"]  # the words to translate, named
+    assert user["content"].endswith("The alcalde of Soria said the obras would end in primavera.")
+    assert len(llm.calls) == 2  # nothing left to translate: not reworded
+    llm.replies = ["The alcalde of Soria said the obras would end in primavera [1].", "El alcalde dijo que sí.", "Said."]
     answer = archive.ask("What did the mayor of Soria say about the bridge works?")  # a failed translation is not taken
     assert answer.text == "The alcalde of Soria said the obras would end in primavera [1]." and answer.foreign
+    assert "change nothing else" in llm.calls[-2][0]["content"]  # the words alone, then the sentence reworded
+    assert "Replace each listed word" in llm.calls[-1][0]["content"] and len(llm.calls) == 5
 
 
 def test_eval_replays_recorded_replies_without_the_model(tmp_path, fake_archive):
