@@ -19,9 +19,9 @@ from .prompt import load_prompt
 from .quantities import quantities
 
 
-# A few words of another language: those words alone, then, if some are left, the sentence reworded.
-# A sentence mostly in another language (a headline copied as it is): the whole of it translated.
-FEW_WORDS = ("language", "language-reword")
+# A few words of another language: those words alone; if some are left, the sentence reworded, then
+# translated whole. A sentence mostly in another language (a headline copied as it is): translated whole.
+FEW_WORDS = ("language", "language-reword", "language-sentence")
 MOSTLY = ("language-sentence", "language-reword")
 MOSTLY_SHARE = 0.5  # of a sentence's lower-case words of three letters or more (`index.language.common_words`)
 
@@ -44,8 +44,8 @@ def retranslate(llm: LLM, text: str, foreign: Sequence[str], language: str, othe
     """``text`` with the words of ``others``' languages (`index.language.foreign_words`) in each
     sentence listed in ``foreign`` (without markers) translated into ``language``, markers kept.
     The sentence is asked for with those words alone translated (the whole of it, when they are
-    most of its words), then, when some are left, reworded; of the replies that add no figure and
-    keep half its length, the one that leaves fewest is taken."""
+    most of its words), then, while some are left, reworded and translated whole; of the replies
+    that add no figure and keep half its length, the one that leaves fewest is taken."""
     others = list(others)
 
     def left(sentence: str) -> list[tuple[str, str]]:

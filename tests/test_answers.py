@@ -291,11 +291,13 @@ def test_a_sentence_in_two_languages_is_translated_and_keeps_its_markers(tmp_pat
     assert "English: alcalde, obras, primavera\n" in user["content"]  # the words to translate, named
     assert user["content"].endswith("The alcalde of Soria said the obras would end in primavera.")
     assert len(llm.calls) == 2  # nothing left to translate: not reworded
-    llm.replies = ["The alcalde of Soria said the obras would end in primavera [1].", "El alcalde dijo que sí.", "Said."]
+    llm.replies = ["The alcalde of Soria said the obras would end in primavera [1].", "El alcalde dijo que sí.", "Said.",
+                   "The mayor of Soria said the works would end in spring in 2030."]  # a figure the sentence has not
     answer = archive.ask("What did the mayor of Soria say about the bridge works?")  # a failed translation is not taken
     assert answer.text == "The alcalde of Soria said the obras would end in primavera [1]." and answer.foreign
-    assert "change nothing else" in llm.calls[-2][0]["content"]  # the words alone, then the sentence reworded
-    assert "Replace each listed word" in llm.calls[-1][0]["content"] and len(llm.calls) == 5
+    assert "change nothing else" in llm.calls[-3][0]["content"]  # the words alone, the sentence reworded, then whole
+    assert "Replace each listed word" in llm.calls[-2][0]["content"] and "translate every other word" in llm.calls[-1][0]["content"]
+    assert len(llm.calls) == 6
 
 
 def test_eval_replays_recorded_replies_without_the_model(tmp_path, fake_archive):
