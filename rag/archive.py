@@ -40,8 +40,9 @@ from index.types import Article, Chunk, Filters
 
 from . import models
 from .asof import later, published_after, published_by
-from .check import check
+from .check import check, counted_across, withdraw
 from .cite import cited_in, citations
+from .confirm import counted_by_any
 from .disagree import FURTHER_PASSAGES
 from .generate import generate
 from .llm import LLM, LlamaCppLLM, OpenAILLM
@@ -374,6 +375,10 @@ class Archive:
         reply = (yield from generate(self.llm, messages)) if hits else Reply()
         further = partial(self.retriever.retrieve, query, (top_k or self.retriever.top_k) + FURTHER_PASSAGES, per_article=1)
         answer = check(query, hits, reply, self.support, further)
+        if query.kind == "answer" and query.expects == "number" and not answer.abstained:
+            stated = counted_across(answer.text, query.standalone or query.question, answer.hits, query.language)
+            if stated and not counted_by_any(self.llm, stated):  # a count of something else in another language
+                answer = withdraw(answer, "figure of another count", query.language)
         if hits and asks_independence(query.question):  # copies of one text are one source, whatever the model said
             answer = self._one_source(query, answer)
         if answer.abstained and reply.declined:

@@ -49,6 +49,12 @@ def abstention(language: str) -> str:
     return ABSTAIN.get(language, ABSTAIN["en"])
 
 
+def withdraw(answer: Answer, why: str, language: str) -> Answer:
+    """``answer`` abstained after a later check (``why``), its text kept as the guess."""
+    return replace(answer, text=abstention(language), abstained=True, guess=answer.text, citations=[], closest=closest(answer.hits),
+                   repairs=[*answer.repairs, why], foreign=[], disagreements=[], corrections=[])
+
+
 def check(query: Query, hits: Sequence[Hit], reply: Reply, support: Support,
           further: Callable[[], Sequence[Hit]] | None = None) -> Answer:
     """The `Answer` to ``query`` that ``reply`` gives, its citations checked against ``hits``.
@@ -330,6 +336,34 @@ def counts_the_asked(text: str, question: str, hits: Sequence[Hit], language: st
             if ties and not any(ties):
                 return False
     return True
+
+
+def counted_across(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> list[tuple[str, str, str]]:
+    """The figures of ``text`` that cited passages state only in another language than ``language``,
+    for a question that counts a noun (`counted_noun`): one ``(sentence, figure, noun)`` for each
+    such sentence, the figure as the sentence writes it ("40" of "unos 40 agricultores"), for the
+    model to say whether it counts the noun (`rag.confirm.counts`); words are not compared across
+    languages here. Empty when a figure is stated in the question's language (`counts_the_asked`
+    sees to it), and for money and percentages, which count no word."""
+    noun = counted_noun(question)
+    if not noun:
+        return []
+    asked = {q.value for q in quantities(question)}
+    cited = _cited(text, hits)
+    own = [q for n in cited if hits[n - 1].chunk.source.language == language for q in quantities(hits[n - 1].chunk.text)]
+    others = [s for n in cited if hits[n - 1].chunk.source.language != language for s in split_sentences(hits[n - 1].chunk.text)]
+    out = []
+    for claim, numbers in sentences(text):
+        digits, figures = counted(claim, language)
+        for q, _ in figures:
+            if q.value in asked or is_year(q) or is_day(q, digits):
+                continue
+            if any(q.matches(x) or x.matches(q) for x in own):
+                return []
+            for sentence in others:
+                written, found = counted(sentence)
+                out.extend((sentence, written[x.start:x.end], noun) for x, word in found if word and (q.matches(x) or x.matches(q)))
+    return out
 
 
 def closer_figure(text: str, question: str, hits: Sequence[Hit], language: str = "en") -> str:

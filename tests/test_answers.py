@@ -300,6 +300,31 @@ def test_a_sentence_in_two_languages_is_translated_and_keeps_its_markers(tmp_pat
     assert len(llm.calls) == 6
 
 
+def test_a_count_only_a_passage_in_another_language_states_is_confirmed_by_the_model(tmp_path):
+    from rag import Archive
+    from rag.check import counted_across
+
+    spanish = Source("Primera piedra", "AIN", language="es")
+    text = "Fuera del recinto, unos 40 agricultores se concentraron con pancartas. Llegaron 312 tractores en mayo."
+    hits = [Hit(Chunk("p1#0", "p1", text, 0, spanish), 0.9, 1)]
+    asked = "How many tractors did the irrigators bring on 8 July?"
+    assert counted_across("40 tractors came on 8 July [1].", asked, hits) == [(text.split(". ")[0] + ".", "40", "tractors")]
+    assert counted_across("40 tractors came [1].", "How many people came?", hits) == []  # nothing counted by name
+    english = [*hits, Hit(Chunk("p2#0", "p2", "About 40 tractors were there.", 0, Source("Ceremony", "Ledger", language="en")), 0.8, 2)]
+    assert counted_across("40 tractors came [1][2].", asked, english) == []  # stated in the question's language: words decide
+
+    articles = [{"id": "p1", "title": "Primera piedra", "source": "AIN", "published_at": "2024-07-08", "language": "es", "text": text}]
+    llm = FakeLLM(replies=["About 40 tractors were brought to the ceremony [1].", "no"])
+    archive = Archive.open(tmp_path / "a", embedder=FakeEmbedder(), llm=llm)
+    archive.ingest([write_jsonl(tmp_path / "p.jsonl", articles)])
+    answer = archive.ask(asked)
+    assert answer.abstained and "figure of another count" in answer.repairs and answer.guess.startswith("About 40 tractors")
+    [system, user] = llm.calls[1]  # the sentence alone
+    assert "figure 40" in user["content"] and "count tractors" in user["content"] and "agricultores" in user["content"]
+    llm.replies = ["About 40 tractors were brought to the ceremony [1].", "yes"]
+    assert not archive.ask(asked).abstained
+
+
 def test_eval_replays_recorded_replies_without_the_model(tmp_path, fake_archive):
     from eval.replay import REPLIES, record
 
