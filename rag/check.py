@@ -238,7 +238,8 @@ def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
     year the question names (in their text or dates) and every one of its proper names (those a
     translation keeps, `index.language.kept_in_translation`), outlets, months and weekdays aside.
     When the passages are in the question's language, each name the question writes must occur
-    in them as written ("Terminal Sur de Puerto Alcor" is not "Terminal Norte"). A question about 2016 is not answered from passages about 2020 and 2024."""
+    in them as written ("Terminal Sur de Puerto Alcor" is not "Terminal Norte"). A question about 2016 is not answered from passages about 2020 and 2024;
+    passages that state no year at all (undated articles) cannot be of another year."""
     cited = _cited(text, hits)
     if not cited:
         return True
@@ -248,7 +249,8 @@ def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
     whole = "\n\n".join(replace(h, excerpt="").passage for h in hits if h.chunk.article_id in articles or several)
     asked = query.standalone or query.question
     years = {q.value for q in quantities(asked) if is_year(q)}
-    if not years <= {q.value for q in quantities(premise)}:
+    stated = {q.value for q in quantities(premise)}
+    if not years <= stated and any(is_year(q) for q in quantities(premise)):  # passages of other years
         return False
     outlets = {w for o in query.outlets for w in anchors(o)}
     if all(hits[n - 1].chunk.source.language == query.language for n in cited):  # nothing translated: names as written

@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 
@@ -376,6 +377,21 @@ def test_words_are_given_to_the_person_who_said_them():
     assert not judge.entails(passage, "The worst is over, said Marta Vives.")
     assert judge.entails(passage, "The mayor of Valdeoscuro, Fermín Olalla, said the count was low.")
     assert judge.entails(passage, "Marta Vives was there.")  # no words attributed: nothing to check
+
+
+def test_a_question_about_one_year_is_not_answered_from_passages_of_others_but_undated_ones_may():
+    from rag.check import grounded
+
+    asked = "Who did the Broncos beat to win their division in 2015?"
+    query = Query(asked, "en", "answer", asked)
+    undated = Source("Super Bowl 50", "", language="es")
+    text = "Los Broncos vencieron a los Pittsburgh Steelers en la ronda divisional por 23 a 16."
+    answer = "The Broncos beat the Pittsburgh Steelers in the divisional round [1]."
+    assert grounded(query, answer, [Hit(Chunk("x#0", "x", text, 0, undated), 0.9, 1)])  # no year to contradict it
+    dated = Source("Playoffs", "Diario", published_at=datetime(2024, 1, 14), language="es")
+    assert not grounded(query, answer, [Hit(Chunk("y#0", "y", text, 0, dated), 0.9, 1)])  # an article of 2024
+    older = text + " Fue en la temporada de 2012."
+    assert not grounded(query, answer, [Hit(Chunk("z#0", "z", older, 0, undated), 0.9, 1)])  # it names another year
 
 
 def test_a_figure_is_backed_only_for_the_day_and_year_the_claim_gives_it():
