@@ -158,9 +158,8 @@ def verify(text: str, hits: Sequence[Hit], support: Support, given: str = "",
     uncited sentence with neither is cited to the passage that holds most of its words (`worded`),
     when another sentence of the answer cites a passage. A backed sentence with figures drops the
     citations of passages that state none of them and add none of its names, when the others back
-    it alone (`stating`); it also
-    cites the passage that holds the words its cited ones lack (`also_from`), unless ``whole`` is False (a timeline's
-    lines cite one event each).
+    it alone (`stating`); it also cites the passage that holds the words its cited ones lack
+    (`also_from`), unless ``whole`` is False (a timeline's lines cite one event each).
     Passages are judged whole, with their title, outlet and date; what the question (``given``)
     already states counts as known, so restating it needs no source. A rewritten figure is spelled
     in ``language``, the answer's. Returns the text, the
@@ -238,8 +237,9 @@ def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
     year the question names (in their text or dates) and every one of its proper names (those a
     translation keeps, `index.language.kept_in_translation`), outlets, months and weekdays aside.
     When the passages are in the question's language, each name the question writes must occur
-    in them as written ("Terminal Sur de Puerto Alcor" is not "Terminal Norte"). A question about 2016 is not answered from passages about 2020 and 2024;
-    passages that state no year at all (undated articles) cannot be of another year."""
+    in them as written ("Terminal Sur de Puerto Alcor" is not "Terminal Norte"). A question about
+    2016 is not answered from passages about 2020 and 2024; passages that state no year at all
+    (undated articles) cannot be of another year."""
     cited = _cited(text, hits)
     if not cited:
         return True
@@ -249,8 +249,8 @@ def grounded(query: Query, text: str, hits: Sequence[Hit]) -> bool:
     whole = "\n\n".join(replace(h, excerpt="").passage for h in hits if h.chunk.article_id in articles or several)
     asked = query.standalone or query.question
     years = {q.value for q in quantities(asked) if is_year(q)}
-    stated = {q.value for q in quantities(premise)}
-    if not years <= stated and any(is_year(q) for q in quantities(premise)):  # passages of other years
+    stated = quantities(premise)
+    if not years <= {q.value for q in stated} and any(is_year(q) for q in stated):  # passages of other years
         return False
     outlets = {w for o in query.outlets for w in anchors(o)}
     if all(hits[n - 1].chunk.source.language == query.language for n in cited):  # nothing translated: names as written
@@ -355,7 +355,7 @@ def counted_across(text: str, question: str, hits: Sequence[Hit], language: str 
     own = [q for n in cited if hits[n - 1].chunk.source.language == language for q in quantities(hits[n - 1].chunk.text)]
     others = [s for n in cited if hits[n - 1].chunk.source.language != language for s in split_sentences(hits[n - 1].chunk.text)]
     out = []
-    for claim, numbers in sentences(text):
+    for claim, _ in sentences(text):
         digits, figures = counted(claim, language)
         for q, _ in figures:
             if q.value in asked or is_year(q) or is_day(q, digits):

@@ -55,12 +55,17 @@ def retranslate(llm: LLM, text: str, foreign: Sequence[str], language: str, othe
     for piece in sentence_pieces(text):
         claim = claim_text(piece)
         words = left(claim) if claim in foreign else []
+        if not words:
+            out.append(piece)
+            continue
+        other = words[0][0]
+        prompts = MOSTLY if len(words) >= MOSTLY_SHARE * len(common_words(claim)) else FEW_WORDS
         best, fewest = "", len(words)
-        for prompt in (MOSTLY if len(words) >= MOSTLY_SHARE * len(common_words(claim)) else FEW_WORDS) if words else ():
-            other = words[0][0]
+        for prompt in prompts:
             translated = translate(llm, claim, language, [w for o, w in words if o == other], other, prompt)
-            if translated and _keeps(claim, translated) and len(left(translated)) < fewest:
-                best, fewest = translated, len(left(translated))
+            remaining = len(left(translated)) if translated else fewest
+            if translated and _keeps(claim, translated) and remaining < fewest:
+                best, fewest = translated, remaining
             if best and not fewest:
                 break
         if best:
