@@ -353,7 +353,8 @@ def counted_across(text: str, question: str, hits: Sequence[Hit], language: str 
     asked = {q.value for q in quantities(question)}
     cited = _cited(text, hits)
     own = [q for n in cited if hits[n - 1].chunk.source.language == language for q in quantities(hits[n - 1].chunk.text)]
-    others = [s for n in cited if hits[n - 1].chunk.source.language != language for s in split_sentences(hits[n - 1].chunk.text)]
+    others = [(s, *counted(s)) for n in cited if hits[n - 1].chunk.source.language != language
+              for s in split_sentences(hits[n - 1].chunk.text)]  # each sentence, in digits, with what it counts
     out = []
     for claim, _ in sentences(text):
         digits, figures = counted(claim, language)
@@ -362,8 +363,7 @@ def counted_across(text: str, question: str, hits: Sequence[Hit], language: str 
                 continue
             if any(q.matches(x) or x.matches(q) for x in own):
                 return []
-            for sentence in others:
-                written, found = counted(sentence)
+            for sentence, written, found in others:
                 out.extend((sentence, written[x.start:x.end], noun) for x, word in found if word and (q.matches(x) or x.matches(q)))
     return out
 
