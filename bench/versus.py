@@ -28,16 +28,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.ask import load_questions
 from bench.common import ROOT
 
 CHILD = r"""
-import json, sys, tempfile, time
+import json, sys, time
 from datetime import datetime
-from pathlib import Path
 from rag import Archive, sample_files
 
-folder = Path(tempfile.mkdtemp(prefix="newsrag-versus-"))
-archive = Archive.open(folder / "archive")
+archive = Archive.open(sys.argv[1])
 archive.ingest(sample_files())
 archive.ask("warm-up question about the archive")
 import llama_cpp
@@ -64,7 +63,7 @@ for line in sys.stdin:
 class Side:
     """One code's answering process."""
 
-    def __init__(self, label: str, tree: Path, variant: str | None):
+    def __init__(self, label: str, tree: Path, variant: str | None, archive: Path):
         paths = [str(tree)]
         if variant:
             from bench.build import wheel_dir
@@ -73,7 +72,7 @@ class Side:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
         env.pop("NEWSRAG_PROMPT_CACHE", None)
         self.label, self.variant = label, variant or "installed"
-        self.proc = subprocess.Popen([sys.executable, "-c", CHILD], cwd=tree, env=env, text=True,
+        self.proc = subprocess.Popen([sys.executable, "-c", CHILD, str(archive)], cwd=tree, env=env, text=True,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.rows: list[dict] = []
 
@@ -98,11 +97,6 @@ def export(rev: str, folder: Path) -> Path:
     archive = subprocess.run(["git", "archive", "--format=tar", rev], cwd=ROOT, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
-
-
-def questions(limit: int) -> list[dict]:
-    lines = (ROOT / "rag" / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()][:limit]
 
 
 def summary(then: Side, now: Side, rev: str) -> dict:
@@ -138,12 +132,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--json", type=Path, help="write the results here")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="newsrag-rev-") as tmp:
-        then = Side("then", export(args.rev, Path(tmp)), args.rev_variant)
-        now = Side("now", ROOT, args.variant)
+        tree = Path(tmp) / "tree"
+        tree.mkdir()
+        then = Side("then", export(args.rev, tree), args.rev_variant, Path(tmp) / "archive-then")
+        now = Side("now", ROOT, args.variant, Path(tmp) / "archive-now")
         for side in (then, now):
             ready = side.line()
             print(f"{side.label}: {ready['llama_cpp']}\n  {ready['system']}", file=sys.stderr)
-        for i, q in enumerate(questions(args.limit)):
+        for i, q in enumerate(load_questions(args.limit)):
             for side in ((then, now) if i % 2 == 0 else (now, then)):
                 side.ask(q)
             print(f"{q['id']}: then {then.rows[-1]['ttft_s']} s, now {now.rows[-1]['ttft_s']} s", file=sys.stderr)
